@@ -1,0 +1,34 @@
+package org.vmlab.api.migration;
+
+/**
+ * A point of a migration's per-second timeline.
+ *
+ * @param seconds             time since the migration started
+ * @param bytesNetwork        bytes sent over the network path so far (cumulative)
+ * @param bytesSan            bytes the destination read over the SAN path so far (cumulative)
+ * @param dirtyPagesPerSecond the guest's current dirty rate
+ * @param guestOpsPerSecond   the workload's current throughput (0 without a workload)
+ * @param guestBytesPerSecond the workload's current bytes per second (0 without a workload)
+ */
+public record TimelineSample(double seconds, long bytesNetwork, long bytesSan,
+                             double dirtyPagesPerSecond, double guestOpsPerSecond,
+                             double guestBytesPerSecond) {
+    public TimelineSample {
+        nonNegative("seconds", seconds);
+        if (bytesNetwork < 0) {
+            throw new IllegalArgumentException("bytesNetwork must be >= 0: " + bytesNetwork);
+        }
+        if (bytesSan < 0) {
+            throw new IllegalArgumentException("bytesSan must be >= 0: " + bytesSan);
+        }
+        nonNegative("dirtyPagesPerSecond", dirtyPagesPerSecond);
+        nonNegative("guestOpsPerSecond", guestOpsPerSecond);
+        nonNegative("guestBytesPerSecond", guestBytesPerSecond);
+    }
+
+    private static void nonNegative(String field, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(field + " must be finite and >= 0: " + value);
+        }
+    }
+}

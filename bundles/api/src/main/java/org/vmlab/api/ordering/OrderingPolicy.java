@@ -1,0 +1,21 @@
+package org.vmlab.api.ordering;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Orders the pages of one round. Registered as a service with {@code vmlab.family=ordering} and a
+ * unique {@code vmlab.name}; engines look it up by name for each migration and keep the instance
+ * they started with until the migration ends.
+ *
+ * <p>Implementations must be thread-safe and must not keep state between calls: everything they
+ * may use is in the {@link RoundContext}.
+ */
+@ConsumerType
+public interface OrderingPolicy {
+
+    /**
+     * The pages of {@code round.toSend()}, each exactly once, in the order they should be sent.
+     * Engines check the result and fail the migration cleanly if a page is missing or repeated.
+     */
+    long[] order(RoundContext round);
+}

@@ -1,0 +1,55 @@
+package org.vmlab.api.storage;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A disk as fixed-size blocks (a VM's image file, an NBD export). Buffers follow the NIO
+ * convention: transfers start at the buffer's position and advance it. Thread-safe; failures of
+ * the underlying storage are thrown as {@link org.vmlab.api.VmlabException}.
+ */
+@ProviderType
+public interface BlockDevice extends AutoCloseable {
+
+    /** Bytes per block: 4096, the guest page size, so a cached page holds exactly one block. */
+    int blockSize();
+
+    long blockCount();
+
+    /** {@code blockCount() * blockSize()}. */
+    long sizeBytes();
+
+    /**
+     * Copies one block into {@code dst}.
+     *
+     * @throws IndexOutOfBoundsException        if {@code block} is not in
+     *                                          {@code [0, blockCount())}
+     * @throws java.nio.BufferOverflowException if {@code dst} has less than a block remaining
+     */
+    void read(long block, ByteBuffer dst);
+
+    /**
+     * Replaces one block with the next {@link #blockSize()} bytes of {@code src}.
+     *
+     * @throws IndexOutOfBoundsException         if {@code block} is not in
+     *                                           {@code [0, blockCount())}
+     * @throws java.nio.BufferUnderflowException if {@code src} has less than a block remaining
+     * @throws UnsupportedOperationException     if the device is read-only
+     */
+    void write(long block, ByteBuffer src);
+
+    /** Makes every completed write durable. */
+    void flush();
+
+    /** The file behind the device, if it is one. */
+    Optional<Path> path();
+
+    boolean isReadOnly();
+
+    /** Flushes and releases the device; idempotent. */
+    @Override
+    void close();
+}

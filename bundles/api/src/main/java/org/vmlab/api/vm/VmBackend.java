@@ -1,0 +1,51 @@
+package org.vmlab.api.vm;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Creates and runs VMs of one kind. Registered with {@code vmlab.family=backend} and
+ * {@code vmlab.backend} (= {@code vmlab.name}), e.g. {@code emu} or {@code qemu}. Failures are
+ * reported as {@link org.vmlab.api.VmlabException}s with one clear sentence.
+ */
+@ProviderType
+public interface VmBackend {
+
+    /** The {@code vmlab.backend} value. */
+    String name();
+
+    /**
+     * Creates a VM and starts it: it is {@link VmState#RUNNING} when this returns, with the spec's
+     * workload started.
+     *
+     * @throws IllegalArgumentException         if {@code spec.backend()} is not {@link #name()}
+     * @throws org.vmlab.api.VmlabException if the VM cannot be created (name taken, too large,
+     *                                          disk image missing, ...)
+     */
+    Vm create(VmSpec spec);
+
+    /**
+     * Creates an empty VM to receive a migration: memory all zero, vCPUs not running, state
+     * {@link VmState#MIGRATING}. The engine fills its memory, resumes it and ends the migration
+     * (or destroys it on failure). Its workload is not started here: it continues from the
+     * migrated guest state.
+     */
+    Vm prepareIncoming(VmSpec spec);
+
+    /**
+     * Recreates a VM from a file written by {@link Vm#snapshot(Path)}, in state
+     * {@link VmState#CREATED}; {@link Vm#resume()} starts it where the snapshot was taken.
+     */
+    Vm restore(Path snapshotFile);
+
+    /** The VMs this backend runs now (destroyed ones are gone). */
+    List<Vm> vms();
+
+    /** The VM with this {@link Vm#id()}. */
+    Optional<Vm> find(String id);
+
+    BackendInfo info();
+}
