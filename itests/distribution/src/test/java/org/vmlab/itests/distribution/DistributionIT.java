@@ -1,0 +1,212 @@
+package org.vmlab.itests.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The distribution as a researcher meets it: unpacked from the archive, driven only through
+ * {@code bin/vmlab}, extended by dropping a bundle into {@code deploy/}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DistributionIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration HOT_DEPLOY_WAIT = Duration.ofSeconds(30);
+    private static final String EXAMPLE = "least-recent-first";
+
+    private static Distribution dist;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")), Path.of(System.getProperty("vmlab.work.dir")));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (dist != null) {
+            dist.close();
+            assertTrue(dist.karafProcess().isEmpty(), "the Karaf JVM is gone");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void firstCommandStartsTheInstanceAndListsProviders() throws Exception {
+        assertTrue(dist.karafProcess().isEmpty(), "nothing runs before the first command");
+        Distribution.Result r = dist.vmlab("policy:list");
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stdout().contains("sequential") && r.stdout().contains("hot-last") && r.stdout().contains("random"), r.stdout());
+        assertTrue(r.stderr().contains("starting the instance"), "says it started the instance: " + r.stderr());
+        assertTrue(dist.karafProcess().isPresent());
+        System.out.printf("start to first command: %d ms%n", r.millis());
+    }
+
+    @Test
+    @Order(2)
+    void jsonListsOneDefaultPerFamily() throws Exception {
+        Distribution.Result r = dist.vmlab("policy:list", "--json");
+        assertEquals(0, r.exit(), r.stderr());
+        JsonNode providers = JSON.readTree(r.stdout());
+        assertTrue(providers.isArray() && providers.size() >= 3, r.stdout());
+        List<String> defaults = new ArrayList<>();
+        for (JsonNode p : providers) {
+            for (String field : List.of("family", "name", "description", "bundle", "bundleVersion", "ranking", "serviceId", "isDefault")) {
+                assertTrue(p.has(field), "field " + field + " in " + p);
+            }
+            if (p.get("isDefault").asBoolean()) {
+                defaults.add(p.get("family").asText() + "/" + p.get("name").asText());
+            }
+        }
+        assertEquals(List.of("ordering/sequential"), defaults);
+
+        Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
+        assertEquals(3, JSON.readTree(filtered.stdout()).size(), filtered.stdout());
+        Distribution.Result none = dist.vmlab("policy:list", "--family", "tiering", "--json");
+        assertEquals("[]", none.stdout().strip());
+    }
+
+    @Test
+    @Order(3)
+    void badInputGetsOneClearLineAndANonZeroExit() throws Exception {
+        assertOneLineError(dist.vmlab("policy:list", "--family", "nope"), "unknown family 'nope'");
+        assertOneLineError(dist.vmlab("policy:list", "--bogus"), "--bogus");
+        assertOneLineError(dist.vmlab("nosuch:command"), "nosuch:command");
+        assertOneLineError(dist.vmlab("policy:list", "--family"), "--family");
+    }
+
+    private static void assertOneLineError(Distribution.Result r, String mentions) {
+        assertNotEquals(0, r.exit(), "non-zero exit");
+        assertEquals("", r.stdout(), "nothing on stdout");
+        List<String> lines = r.stderr().lines().toList();
+        assertEquals(1, lines.size(), "one line: " + r.stderr());
+        assertTrue(lines.get(0).startsWith("Error: ") && lines.get(0).contains(mentions), lines.get(0));
+    }
+
+    @Test
+    @Order(4)
+    void usageWithoutArguments() throws Exception {
+        Distribution.Result help = dist.vmlab("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.stdout().startsWith("usage: bin/vmlab"), help.stdout());
+        assertNotEquals(0, dist.vmlab().exit());
+    }
+
+    @Test
+    @Order(5)
+    void hotDeployInstallUpdateRemove() throws Exception {
+        Path jar = Path.of(System.getProperty("vmlab.example.jar"));
+        Path deployed = dist.home.resolve("deploy").resolve(jar.getFileName());
+
+        copyAtomically(jar, deployed);
+        JsonNode v1 = awaitProvider(p -> p.isPresent() && p.get().get("bundleVersion").asText().equals("1.0.0"), "installed");
+        assertEquals("org.vmlab.examples.ordering", v1.get("bundle").asText());
+
+        Path rebuilt = Files.createTempFile(dist.home, "example-1.0.1", ".jar");
+        withBundleVersion(jar, rebuilt, "1.0.1");
+        copyAtomically(rebuilt, deployed);
+        Files.delete(rebuilt);
+        awaitProvider(p -> p.isPresent() && p.get().get("bundleVersion").asText().equals("1.0.1"), "updated to 1.0.1");
+
+        Files.delete(deployed);
+        awaitProvider(Optional::isEmpty, "removed");
+    }
+
+    @Test
+    @Order(6)
+    void secureByDefault() throws Exception {
+        Path socketDir = dist.home.resolve("data/vmlab");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socketDir)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socketDir.resolve("control.sock"))));
+        for (String line : Files.readAllLines(dist.home.resolve("etc/users.properties"))) {
+            String t = line.strip();
+            assertTrue(t.isEmpty() || t.startsWith("#"), "no active user or group ships: " + line);
+        }
+        long pid = dist.karafProcess().orElseThrow().pid();
+        for (String listener : Listeners.listening(pid)) {
+            assertTrue(Listeners.isLoopback(listener), "listens on loopback only: " + listener);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void stopEndsTheInstanceAndRemovesTheSocket() throws Exception {
+        ProcessHandle karaf = dist.karafProcess().orElseThrow();
+        assertEquals(0, dist.script("stop").exit());
+        karaf.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertFalse(Files.exists(dist.home.resolve("data/vmlab/control.sock")), "socket removed");
+        assertNotEquals(0, dist.script("status").exit());
+    }
+
+    private static JsonNode awaitProvider(Predicate<Optional<JsonNode>> condition, String what) throws Exception {
+        long deadline = System.nanoTime() + HOT_DEPLOY_WAIT.toNanos();
+        long start = System.nanoTime();
+        Optional<JsonNode> last = Optional.empty();
+        while (System.nanoTime() < deadline) {
+            Distribution.Result r = dist.vmlab("policy:list", "--family", "ordering", "--json");
+            assertEquals(0, r.exit(), r.stderr());
+            last = Optional.empty();
+            for (JsonNode p : JSON.readTree(r.stdout())) {
+                if (p.get("name").asText().equals(EXAMPLE)) {
+                    last = Optional.of(p);
+                }
+            }
+            if (condition.test(last)) {
+                System.out.printf("hot deploy: %s after %d ms%n", what, (System.nanoTime() - start) / 1_000_000);
+                return last.orElse(null);
+            }
+            Thread.sleep(250);
+        }
+        fail(EXAMPLE + " not " + what + " within " + HOT_DEPLOY_WAIT + "; last seen: " + last);
+        return null;
+    }
+
+    /** Copies next to the target, then renames, so the deployer never reads half a jar. */
+    private static void copyAtomically(Path from, Path to) throws IOException {
+        Path tmp = to.resolveSibling(".tmp-" + to.getFileName());
+        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A copy of a bundle jar that differs only in Bundle-Version: what a rebuild with a bumped version gives. */
+    private static void withBundleVersion(Path in, Path out, String version) throws IOException {
+        try (JarInputStream jin = new JarInputStream(Files.newInputStream(in))) {
+            Manifest manifest = jin.getManifest();
+            manifest.getMainAttributes().putValue("Bundle-Version", version);
+            try (OutputStream os = Files.newOutputStream(out); JarOutputStream jout = new JarOutputStream(os, manifest)) {
+                for (JarEntry e = jin.getNextJarEntry(); e != null; e = jin.getNextJarEntry()) {
+                    jout.putNextEntry(new JarEntry(e.getName()));
+                    jin.transferTo(jout);
+                    jout.closeEntry();
+                }
+            }
+        }
+    }
+}
