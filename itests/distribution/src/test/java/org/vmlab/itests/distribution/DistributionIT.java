@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,22 +146,47 @@ class DistributionIT {
 
     @Test
     @Order(6)
+    void garbageOnTheControlSocketIsRefusedAndTheInstanceKeepsServing() throws Exception {
+        Path socket = dist.home.resolve("data/vmlab/control.sock");
+        try (SocketChannel hangsUp = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            hangsUp.write(ByteBuffer.wrap(new byte[] {0x56, 0x4D})); // half a magic number, then gone
+        }
+        try (SocketChannel peer = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            peer.write(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            ByteArrayOutputStream reply = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(4096);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && peer.read(buf) > 0) {
+                reply.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            String text = reply.toString(StandardCharsets.UTF_8);
+            assertTrue(text.contains("bad control request: not a vmlab control request"), text);
+        }
+        Distribution.Result after = dist.vmlab("policy:list", "--json");
+        assertEquals(0, after.exit(), after.stderr());
+    }
+
+    @Test
+    @Order(7)
     void secureByDefault() throws Exception {
         Path socketDir = dist.home.resolve("data/vmlab");
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socketDir)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socketDir.resolve("control.sock"))));
         for (String line : Files.readAllLines(dist.home.resolve("etc/users.properties"))) {
             String t = line.strip();
-            assertTrue(t.isEmpty() || t.startsWith("#"), "no active user or group ships: " + line);
+            // Group definitions (_g_:name) carry no credential; any other active line is a user.
+            assertTrue(t.isEmpty() || t.startsWith("#") || t.startsWith("_g_\\:"), "no user ships: " + line);
         }
         long pid = dist.karafProcess().orElseThrow().pid();
+        assertTrue(Files.readString(dist.home.resolve("etc/org.apache.karaf.shell.cfg")).contains("sshHost = 127.0.0.1"));
         for (String listener : Listeners.listening(pid)) {
             assertTrue(Listeners.isLoopback(listener), "listens on loopback only: " + listener);
         }
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void stopEndsTheInstanceAndRemovesTheSocket() throws Exception {
         ProcessHandle karaf = dist.karafProcess().orElseThrow();
         assertEquals(0, dist.script("stop").exit());
