@@ -1,5 +1,7 @@
 package org.vmlab.api.guest;
 
+import java.nio.ByteBuffer;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -21,6 +23,40 @@ public interface GuestOs {
 
     /** The number of cached pages written but not yet written back to disk. */
     long dirtyCachedPages();
+
+    /** The guest disk's size in 4 KiB blocks; 0 for a guest without a disk. */
+    long diskBlocks();
+
+    /**
+     * Reads a disk block through the page cache, as a guest file read does: a hit copies the
+     * cached frame, a miss loads the block into a free frame (evicting a clean page under
+     * memory pressure) and records frame to block.
+     */
+    void read(long block, ByteBuffer dst);
+
+    /**
+     * Writes a disk block through the page cache: the cached frame takes the data and becomes
+     * dirty, so it is no longer restorable from disk until written back.
+     */
+    void write(long block, ByteBuffer src);
+
+    /** Writes every dirty cached page back to the disk (a guest sync). */
+    void writeBack();
+
+    /** Frames neither reserved nor caching a block. */
+    long freePages();
+
+    /**
+     * Reserves {@code pages} contiguous frames for anonymous memory (a process's heap), taking
+     * them out of the page cache's reach; clean cached pages there are dropped, dirty ones
+     * written back first.
+     *
+     * @throws org.vmlab.api.VmlabException if the guest has no such contiguous range
+     */
+    FrameRange reserve(long pages);
+
+    /** Returns frames reserved by {@link #reserve(long)}. */
+    void release(FrameRange range);
 
     void addIoListener(IoListener listener);
 

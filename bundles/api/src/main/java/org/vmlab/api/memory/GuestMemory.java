@@ -48,6 +48,18 @@ public interface GuestMemory {
     /** Replaces {@code pages} consecutive pages starting at {@code pfn} from {@code src}. */
     void write(long pfn, int pages, ByteBuffer src);
 
+    /**
+     * Reads the 8-byte word at byte {@code offset} (a multiple of 8), as a guest instruction
+     * would: what workloads use for counters and pointers.
+     */
+    long getLong(long offset);
+
+    /**
+     * Writes the 8-byte word at byte {@code offset} (a multiple of 8) and marks its page dirty,
+     * as a guest store would.
+     */
+    void putLong(long offset, long value);
+
     /** Whether every byte of the page is zero, so engines can elide it. */
     boolean isZero(long pfn);
 

@@ -44,6 +44,9 @@ public interface Vm {
     /** The guest OS introspection; empty where the backend cannot look inside the guest. */
     Optional<GuestOs> guestOs();
 
+    /** The virtual CPUs that run guest work (workload tasks). */
+    org.vmlab.api.guest.Vcpus vcpus();
+
     /** The workload run driving the guest, started by the backend from the spec's workload. */
     Optional<WorkloadRun> workload();
 

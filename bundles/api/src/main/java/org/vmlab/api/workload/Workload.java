@@ -23,4 +23,13 @@ public interface Workload {
      * @throws IllegalArgumentException naming the parameter, if one is unknown, missing or bad
      */
     WorkloadRun start(Vm vm, Map<String, String> parameters);
+
+    /**
+     * Continues a run whose state lives in {@code vm}'s memory, after the VM was migrated or
+     * restored from a snapshot: the workload keeps its state in the guest, as a real program
+     * does, so nothing but guest memory needs to move.
+     *
+     * @throws org.vmlab.api.VmlabException if the memory holds no state of this workload
+     */
+    WorkloadRun resume(Vm vm, Map<String, String> parameters);
 }

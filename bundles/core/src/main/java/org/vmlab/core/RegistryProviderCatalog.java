@@ -1,4 +1,4 @@
-package org.vmlab.catalog;
+package org.vmlab.core;
 
 import java.util.ArrayList;
 import java.util.Comparator;
