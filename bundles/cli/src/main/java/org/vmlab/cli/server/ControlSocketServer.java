@@ -92,23 +92,24 @@ public final class ControlSocketServer {
         workers.awaitTermination(5, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(socketPath);
+            SocketPaths.removeShortPathFolder(socketPath);
         } catch (IOException e) {
             LOG.warn("could not remove {}: {}", socketPath, e.getMessage());
         }
     }
 
-    private static Path socketPath(BundleContext context, ControlSocketConfig config) {
+    private static Path socketPath(BundleContext context, ControlSocketConfig config) throws IOException {
         if (!config.socket_path().isBlank()) {
             return Path.of(config.socket_path());
         }
+        String home = context.getProperty("karaf.home");
         String data = context.getProperty("karaf.data");
-        return Path.of(data == null ? "data" : data, "vmlab", "control.sock");
+        return SocketPaths.defaultPath(Path.of(home == null ? "." : home), Path.of(data == null ? "data" : data));
     }
 
     private static ServerSocketChannel bind(Path path) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        SocketPaths.createPrivate(dir);
         if (Files.exists(path)) {
             if (answers(path)) {
                 throw new IOException("another vmlab instance already serves " + path);

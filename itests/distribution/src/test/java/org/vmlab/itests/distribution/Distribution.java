@@ -54,6 +54,15 @@ final class Distribution implements AutoCloseable {
         return exec(cmd, home, COMMAND_TIMEOUT);
     }
 
+    /** The control socket, as bin/vmlab locates it. */
+    Path socket() throws IOException, InterruptedException {
+        Result r = vmlab("--socket-path");
+        if (r.exit() != 0) {
+            throw new IllegalStateException("bin/vmlab --socket-path failed: " + r.stderr());
+        }
+        return Path.of(r.stdout().strip());
+    }
+
     Result script(String name) throws IOException, InterruptedException {
         return exec(List.of(home.resolve("bin").resolve(name).toString()), home, Duration.ofSeconds(60));
     }

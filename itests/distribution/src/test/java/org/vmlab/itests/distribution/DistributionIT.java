@@ -147,7 +147,7 @@ class DistributionIT {
     @Test
     @Order(6)
     void garbageOnTheControlSocketIsRefusedAndTheInstanceKeepsServing() throws Exception {
-        Path socket = dist.home.resolve("data/vmlab/control.sock");
+        Path socket = dist.socket();
         try (SocketChannel hangsUp = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             hangsUp.write(ByteBuffer.wrap(new byte[] {0x56, 0x4D})); // half a magic number, then gone
         }
@@ -170,9 +170,9 @@ class DistributionIT {
     @Test
     @Order(7)
     void secureByDefault() throws Exception {
-        Path socketDir = dist.home.resolve("data/vmlab");
-        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socketDir)));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socketDir.resolve("control.sock"))));
+        Path socket = dist.socket();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
         for (String line : Files.readAllLines(dist.home.resolve("etc/users.properties"))) {
             String t = line.strip();
             // Group definitions (_g_:name) carry no credential; any other active line is a user.
@@ -189,9 +189,10 @@ class DistributionIT {
     @Order(8)
     void stopEndsTheInstanceAndRemovesTheSocket() throws Exception {
         ProcessHandle karaf = dist.karafProcess().orElseThrow();
+        Path socket = dist.socket();
         assertEquals(0, dist.script("stop").exit());
         karaf.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        assertFalse(Files.exists(dist.home.resolve("data/vmlab/control.sock")), "socket removed");
+        assertFalse(Files.exists(socket), "socket removed");
         assertNotEquals(0, dist.script("status").exit());
     }
 

@@ -1,0 +1,63 @@
+package org.vmlab.shell.support;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.vmlab.api.guest.GuestOs;
+import org.vmlab.api.vm.VerificationReport;
+import org.vmlab.api.vm.Vm;
+import org.vmlab.api.vm.VmSpec;
+import org.vmlab.api.workload.ThroughputSample;
+import org.vmlab.api.workload.WorkloadRun;
+
+/** The machine-readable views of VMs that the vm: commands print with --json. */
+public final class VmViews {
+    private VmViews() {
+    }
+
+    public static Map<String, Object> summary(Vm vm) {
+        VmSpec spec = vm.spec();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", vm.id());
+        m.put("backend", vm.backend());
+        m.put("state", vm.state());
+        m.put("memoryBytes", spec.memoryBytes());
+        m.put("vcpus", spec.vcpus());
+        m.put("workload", vm.workload().map(WorkloadRun::workload).orElse(null));
+        return m;
+    }
+
+    public static Map<String, Object> detail(Vm vm) {
+        Map<String, Object> m = summary(vm);
+        VmSpec spec = vm.spec();
+        m.put("disk", spec.diskImage() == null ? null : spec.diskImage().toString());
+        m.put("diskBytes", vm.disk().map(d -> d.sizeBytes()).orElse(0L));
+        m.put("devices", vm.devices());
+        vm.workload().ifPresent(run -> {
+            m.put("workloadParameters", run.parameters());
+            ThroughputSample s = run.latest();
+            m.put("throughput", Json.object("opsPerSecond", s.opsPerSecond(), "bytesPerSecond", s.bytesPerSecond()));
+            m.put("invariant", run.invariant().isPresent());
+        });
+        vm.guestOs().ifPresent(os -> m.put("pageCache", pageCache(os)));
+        return m;
+    }
+
+    public static Map<String, Object> pageCache(GuestOs os) {
+        return Json.object("cachedPages", os.cachedPages(), "dirtyCachedPages", os.dirtyCachedPages(),
+                "freePages", os.freePages());
+    }
+
+    public static Map<String, Object> verification(VerificationReport r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("vm", r.vmId());
+        m.put("passed", r.passed());
+        m.put("digest", String.format("%016x", r.digest()));
+        m.put("pages", r.pages());
+        m.put("zeroPages", r.zeroPages());
+        m.put("pausedMs", r.pausedMs());
+        m.put("invariant", r.invariant().map(i -> Json.object("holds", i.holds(), "pagesChecked", i.pagesChecked(),
+                "steps", i.steps(), "firstBadPages", i.firstBadPages(), "detail", i.detail())).orElse(null));
+        return m;
+    }
+}
