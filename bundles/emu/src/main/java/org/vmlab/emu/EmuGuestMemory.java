@@ -280,7 +280,7 @@ public final class EmuGuestMemory implements GuestMemory {
         return Xxh64.hash(c, (int) (off & CHUNK_MASK), Pages.SIZE, 0);
     }
 
-    /** Zeroes a page without going through the dirty log (restore and incoming setup only). */
+    /** Writes a page without marking it dirty (loading a snapshot into a fresh VM only). */
     void fillFromSnapshot(long pfn, ByteBuffer src) {
         Objects.checkIndex(pfn, pageCount);
         long off = pfn << Pages.SHIFT;

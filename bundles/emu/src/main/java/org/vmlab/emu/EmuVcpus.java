@@ -113,7 +113,9 @@ public final class EmuVcpus implements Vcpus {
                 LockSupport.unpark(c.thread);
             }
             boolean interrupted = false;
-            while (acknowledged < liveCount() && !stopped) {
+            // A task that pauses its own VM: its vCPU holds once its step returns.
+            int self = isVcpuThread() ? 1 : 0;
+            while (acknowledged + self < liveCount() && !stopped) {
                 try {
                     lock.wait(10);
                 } catch (InterruptedException e) {
@@ -125,6 +127,16 @@ public final class EmuVcpus implements Vcpus {
             }
         }
         return new PauseResult(System.nanoTime() - t0, wall);
+    }
+
+    private boolean isVcpuThread() {
+        Thread me = Thread.currentThread();
+        for (Vcpu c : cpus) {
+            if (c.thread == me) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int liveCount() {

@@ -219,6 +219,28 @@ class EmuGuestMemoryTest {
     }
 
     @Test
+    void bulkAccessCrossesMappingChunks() throws Exception {
+        long size = EmuGuestMemory.CHUNK_SIZE + (64 << 10);
+        EmuGuestMemory big = EmuGuestMemory.create(dir, "big", size);
+        try {
+            long first = EmuGuestMemory.CHUNK_SIZE / 4096 - 3;
+            ByteBuffer src = pattern(6, 9);
+            big.dirtyLog().start();
+            big.write(first, 6, src);
+            ByteBuffer back = ByteBuffer.allocate(6 * 4096);
+            big.read(first, 6, back);
+            assertArrayEquals(src.array(), back.array());
+            big.putLong(EmuGuestMemory.CHUNK_SIZE, 77);
+            assertEquals(77, big.getLong(EmuGuestMemory.CHUNK_SIZE));
+            assertEquals(6, big.dirtyLog().sync().size());
+            byte[] page4 = java.util.Arrays.copyOfRange(src.array(), 4 * 4096, 5 * 4096);
+            assertEquals(Xxh64.hash(page4, 0), big.pageHash(first + 4));
+        } finally {
+            big.close();
+        }
+    }
+
+    @Test
     void closedMemoryRefusesAccess() throws Exception {
         EmuGuestMemory m = EmuGuestMemory.create(dir, "closed", 1 << 20);
         m.putLong(0, 1);

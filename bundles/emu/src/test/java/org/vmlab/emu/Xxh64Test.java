@@ -26,10 +26,8 @@ class Xxh64Test {
 
     @Test
     void zeroPage() {
-        // Computed by this implementation once the published vectors above passed.
-        assertEquals(Xxh64.hash(new byte[4096], 0), Xxh64.hash(new byte[4096], 0));
-        assertEquals(0x0C0B3FC8D5B5A0A2L ^ 0x0C0B3FC8D5B5A0A2L ^ Xxh64.hash(new byte[4096], 0),
-                Xxh64.hash(new byte[4096], 0));
+        // Computed by this implementation once the published vectors above passed (regression).
+        assertEquals(0xAC869B6F32D8BBDBL, Xxh64.hash(new byte[4096], 0));
     }
 
     @Test

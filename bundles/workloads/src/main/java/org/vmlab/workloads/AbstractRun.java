@@ -103,6 +103,11 @@ public abstract class AbstractRun implements WorkloadRun {
 
     private void sample() {
         try {
+            if (vm.state().isFinal()) { // destroyed under the run: nothing left to drive
+                LOG.info("workload {}: VM {} is {}, stopping the run", workload, vm.id(), vm.state());
+                stop();
+                return;
+            }
             long now = System.nanoTime();
             long o = ops.sum();
             long b = bytes.sum();
@@ -168,6 +173,34 @@ public abstract class AbstractRun implements WorkloadRun {
         }
     }
 
+    /** The run's state header in guest memory, or null for a run that keeps none. */
+    GuestHeader guestState() {
+        return null;
+    }
+
+    /**
+     * Stops the run and throws its state away: the header is invalidated (so {@code resume}
+     * no longer finds it) and the frames go back to the guest OS. {@link #stop()} alone keeps
+     * both, so a later resume continues the run.
+     */
+    public void discard() {
+        stop();
+        GuestHeader h = guestState();
+        if (h == null) {
+            return;
+        }
+        org.vmlab.api.guest.FrameRange region = h.region();
+        h.clear();
+        vm.guestOs().ifPresent(os -> {
+            try {
+                os.release(region);
+            } catch (RuntimeException e) {
+                LOG.warn("workload {} on VM {}: releasing frames {} failed: {}", workload, vm.id(),
+                        region, e.toString());
+            }
+        });
+    }
+
     @Override
     public String workload() {
         return workload;
@@ -197,7 +230,7 @@ public abstract class AbstractRun implements WorkloadRun {
     /** Running: not stopped, no task failed, and some task still has work. */
     @Override
     public boolean isRunning() {
-        if (stopped.get() || failure.get() != null) {
+        if (stopped.get() || failure.get() != null || vm.state().isFinal()) {
             return false;
         }
         if (handles.isEmpty()) {

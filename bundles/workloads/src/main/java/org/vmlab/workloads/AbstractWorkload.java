@@ -50,7 +50,7 @@ public abstract class AbstractWorkload implements Workload {
         if (!needsGuestState()) {
             return launch(vm, Param.validate(name, params, parameters), null);
         }
-        GuestHeader header = GuestHeader.find(vm.memory(), name, vm.id());
+        GuestHeader header = GuestHeader.find(vm.memory(), name, "VM '" + vm.id() + "'");
         Map<String, String> effective = Param.merge(name, params, header.parameters(), parameters);
         return launch(vm, effective, header);
     }

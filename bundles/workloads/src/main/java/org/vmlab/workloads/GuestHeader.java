@@ -105,9 +105,11 @@ final class GuestHeader {
      * Finds the newest valid header of {@code workload} in {@code memory} by scanning every
      * frame's first word.
      *
+     * @param where what the memory belongs to, for the message ("VM 'a'")
+     *
      * @throws VmlabException if there is none
      */
-    static GuestHeader find(GuestMemory memory, String workload, String vmName) {
+    static GuestHeader find(GuestMemory memory, String workload, String where) {
         long kind = Mix.fnv64(workload);
         GuestHeader best = null;
         long bestStamp = Long.MIN_VALUE;
@@ -122,7 +124,7 @@ final class GuestHeader {
             }
         }
         if (best == null) {
-            throw new VmlabException("VM '" + vmName + "' holds no state of workload '" + workload
+            throw new VmlabException(where + " holds no state of workload '" + workload
                     + "' in its memory (no valid header found), so there is nothing to resume; start it instead");
         }
         return best;

@@ -55,6 +55,11 @@ public final class MemoryRun extends AbstractRun {
     }
 
     @Override
+    GuestHeader guestState() {
+        return header;
+    }
+
+    @Override
     protected void startTasks() {
         int tasks = header.tasks();
         for (int t = 0; t < tasks; t++) {

@@ -61,6 +61,6 @@ public final class MemoryWorkload extends AbstractWorkload {
      * @throws org.vmlab.api.VmlabException if the memory holds no memory-workload state
      */
     public static CounterPages invariantIn(GuestMemory memory) {
-        return new CounterPages(GuestHeader.find(memory, NAME, "?").pfn());
+        return new CounterPages(GuestHeader.find(memory, NAME, "this guest memory").pfn());
     }
 }

@@ -87,6 +87,11 @@ public final class WebRun extends AbstractRun {
     }
 
     @Override
+    GuestHeader guestState() {
+        return header;
+    }
+
+    @Override
     protected void startTasks() {
         int tasks = header.tasks();
         boolean warming = warm && header.global(G_WARM_DONE) == 0;

@@ -15,7 +15,12 @@ final class CommandErrors {
         message = message.replaceAll("\u001B\\[[0-9;]*m", ""); // Karaf colours some parse errors
         message = message.strip();
         int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl).strip();
+        String line = nl < 0 ? message : message.substring(0, nl).strip();
+        if (line.equals("Too many arguments specified")) {
+            // Karaf stops reading options at the first argument; say so, it surprises everyone once.
+            line += " (options go before arguments: command [options] arguments)";
+        }
+        return line;
     }
 
     static boolean isCommandNotFound(Throwable e) {

@@ -164,6 +164,9 @@ public final class ControlSocketServer {
             Request request;
             try {
                 request = ControlProtocol.readRequest(new DataInputStream(new BufferedInputStream(ChannelStreams.input(client))));
+            } catch (java.io.EOFException e) {
+                LOG.warn("refused a control request: the client closed the connection inside its request");
+                return;
             } catch (IOException e) {
                 LOG.warn("refused a control request: {}", e.getMessage());
                 sendError(out, "bad control request: " + e.getMessage(), ControlProtocol.EXIT_USAGE);

@@ -29,5 +29,7 @@ class CommandLinesTest {
         Exception wrapped = new RuntimeException(null, new IllegalArgumentException("\u001B[1mbad\u001B[0m value\n  at somewhere"));
         assertEquals("bad value", CommandErrors.oneLine(wrapped));
         assertEquals("IllegalStateException", CommandErrors.oneLine(new IllegalStateException()));
+        assertEquals("Too many arguments specified (options go before arguments: command [options] arguments)",
+                CommandErrors.oneLine(new IllegalArgumentException("Too many arguments specified")));
     }
 }

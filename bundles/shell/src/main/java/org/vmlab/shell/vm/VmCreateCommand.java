@@ -64,7 +64,9 @@ public class VmCreateCommand extends VmAction {
         if (diskSize != null && disk == null) {
             throw new IllegalArgumentException("--disk-size needs --disk, the image to create");
         }
-        VmSpec spec = new VmSpec(name, backend, ByteSize.parse(memory).bytes(), vcpus,
+        String chosenBackend = backend != null ? backend : directory.backends().stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no VM backend is installed (feature:install vmlab-emu)"));
+        VmSpec spec = new VmSpec(name, chosenBackend, ByteSize.parse(memory).bytes(), vcpus,
                 disk == null ? null : Path.of(disk).toAbsolutePath(), diskSize == null ? 0 : ByteSize.parse(diskSize).bytes(),
                 workload, workload == null ? Map.of() : parameters, List.of());
         if (workload == null && !parameters.isEmpty()) {

@@ -90,7 +90,7 @@ class DistributionIT {
                 defaults.add(p.get("family").asText() + "/" + p.get("name").asText());
             }
         }
-        assertEquals(List.of("ordering/sequential"), defaults);
+        assertEquals(List.of("backend/emu", "workload/idle", "ordering/sequential"), defaults);
 
         Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
         assertEquals(3, JSON.readTree(filtered.stdout()).size(), filtered.stdout());
@@ -142,6 +142,65 @@ class DistributionIT {
 
         Files.delete(deployed);
         awaitProvider(Optional::isEmpty, "removed");
+    }
+
+    @Test
+    @Order(5)
+    void vmLifecycleThroughTheShell() throws Exception {
+        Path disk = dist.home.resolve("data/it-disk.img");
+        Distribution.Result created = dist.vmlab("vm:create", "--memory", "256M", "--vcpus", "2",
+                "--disk", disk.toString(), "--disk-size", "64M", "--workload", "memory",
+                "--param", "rate=20M", "--param", "working-set=32M", "--json", "it-vm");
+        assertEquals(0, created.exit(), created.stderr());
+        JsonNode vm = JSON.readTree(created.stdout());
+        assertEquals("it-vm", vm.get("id").asText());
+        assertEquals("running", vm.get("state").asText());
+        assertEquals("memory", vm.get("workload").asText());
+
+        assertOneLineError(dist.vmlab("vm:create", "it-vm"), "exists already");
+        assertOneLineError(dist.vmlab("vm:create", "--memory", "lots", "bad"), "lots");
+        assertOneLineError(dist.vmlab("vm:create", "--workload", "nosuch", "bad"), "nosuch");
+        assertOneLineError(dist.vmlab("vm:create", "--workload", "memory", "--param", "rate=fast", "bad"), "rate");
+        assertOneLineError(dist.vmlab("vm:create", "bad", "--memory", "1G"), "options go before arguments");
+        assertOneLineError(dist.vmlab("vm:info", "ghost"), "no VM 'ghost'");
+        assertEquals(List.of("it-vm"), ids(dist.vmlab("vm:list", "--json")), "a refused create leaves nothing behind");
+
+        Thread.sleep(1500);
+        JsonNode info = JSON.readTree(dist.vmlab("vm:info", "--json", "it-vm").stdout());
+        assertTrue(info.get("throughput").get("bytesPerSecond").asDouble() > 0, info.toString());
+
+        JsonNode paused = JSON.readTree(dist.vmlab("vm:pause", "--json", "it-vm").stdout());
+        assertEquals("paused", paused.get("state").asText());
+        assertTrue(paused.get("stopMs").asDouble() >= 0);
+        JsonNode verified = JSON.readTree(dist.vmlab("vm:verify", "--json", "it-vm").stdout());
+        assertTrue(verified.get("passed").asBoolean(), verified.toString());
+        assertTrue(verified.get("invariant").get("holds").asBoolean(), verified.toString());
+        String digestWhilePaused = verified.get("digest").asText();
+        assertEquals(digestWhilePaused, JSON.readTree(dist.vmlab("vm:verify", "--json", "it-vm").stdout()).get("digest").asText(),
+                "a paused guest does not change");
+
+        Path snapshot = dist.home.resolve("data/it-vm.snap");
+        assertEquals(0, dist.vmlab("vm:snapshot", "it-vm", snapshot.toString()).exit());
+        assertEquals(0, dist.vmlab("vm:resume", "it-vm").exit());
+        assertEquals(0, dist.vmlab("vm:destroy", "it-vm").exit());
+        assertEquals(List.of(), ids(dist.vmlab("vm:list", "--json")));
+
+        Distribution.Result restored = dist.vmlab("vm:restore", "--paused", "--json", snapshot.toString());
+        assertEquals(0, restored.exit(), restored.stderr());
+        String id = JSON.readTree(restored.stdout()).get("id").asText();
+        JsonNode again = JSON.readTree(dist.vmlab("vm:verify", "--json", id).stdout());
+        assertEquals(digestWhilePaused, again.get("digest").asText(), "restored memory equals the memory at the snapshot");
+        assertEquals(0, dist.vmlab("vm:resume", id).exit());
+        Thread.sleep(1000);
+        assertTrue(JSON.readTree(dist.vmlab("vm:verify", "--json", id).stdout()).get("passed").asBoolean());
+        assertEquals(0, dist.vmlab("vm:destroy", id).exit());
+    }
+
+    private static List<String> ids(Distribution.Result list) throws IOException {
+        assertEquals(0, list.exit(), list.stderr());
+        List<String> ids = new ArrayList<>();
+        JSON.readTree(list.stdout()).forEach(v -> ids.add(v.get("id").asText()));
+        return ids;
     }
 
     @Test
