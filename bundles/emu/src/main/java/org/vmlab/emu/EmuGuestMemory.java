@@ -121,7 +121,11 @@ public final class EmuGuestMemory implements GuestMemory {
     }
 
     /** Drops the mapping and deletes the file; later accesses throw IllegalStateException. */
+    /** Guests at least this large trigger a collection when closed, to return their pages. */
+    private static final long RECLAIM_AT_CLOSE_BYTES = 64L << 20;
+
     void close() {
+        boolean wasOpen = chunks != null;
         chunks = null;
         bitmap = null;
         if (!fileDeleted) {
@@ -131,6 +135,12 @@ public final class EmuGuestMemory implements GuestMemory {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+        if (wasOpen && size >= RECLAIM_AT_CLOSE_BYTES) {
+            // The guest's pages go back to the host only when the mapped buffers are collected
+            // (Java has no safe unmap). With guests off the heap, the heap may not fill for a long
+            // time, so gigabytes of /dev/shm would stay taken: collect now.
+            System.gc();
         }
     }
 
