@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.service.component.annotations.Deactivate;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestOs;
@@ -21,13 +22,27 @@ import org.vmlab.api.workload.WorkloadRun;
  */
 public abstract class AbstractWorkload implements Workload {
 
+    /** Makes the run of one workload; {@code header} is null for a fresh start. */
+    @FunctionalInterface
+    protected interface RunFactory {
+        AbstractRun create(Vm vm, Param.Values values, Map<String, String> effective, GuestHeader header);
+    }
+
     private final String name;
     private final List<Param> params;
+    private final RunFactory runs;
     private final Set<AbstractRun> active = ConcurrentHashMap.newKeySet();
 
-    protected AbstractWorkload(String name, List<Param> params) {
+    protected AbstractWorkload(String name, List<Param> params, RunFactory runs) {
         this.name = name;
         this.params = List.copyOf(params);
+        this.runs = runs;
+    }
+
+    /** Every subclass is a DS component; bnd carries this over to them (-dsannotations-options: inherit). */
+    @Deactivate
+    void deactivate() {
+        stopAll();
     }
 
     public final String name() {
@@ -60,7 +75,7 @@ public abstract class AbstractWorkload implements Workload {
             throw new VmlabException("VM '" + vm.id() + "' is " + vm.state().name().toLowerCase()
                     + ", so workload '" + name + "' cannot run on it");
         }
-        AbstractRun run = createRun(vm, new Param.Values(name, params, effective), effective, header);
+        AbstractRun run = runs.create(vm, new Param.Values(name, params, effective), effective, header);
         active.add(run);
         run.launch(() -> active.remove(run));
         return run;
@@ -71,13 +86,6 @@ public abstract class AbstractWorkload implements Workload {
         return true;
     }
 
-    /**
-     * Creates a run, not yet launched.
-     *
-     * @param header the state found in guest memory on resume, or null on a fresh start
-     */
-    protected abstract AbstractRun createRun(Vm vm, Param.Values values, Map<String, String> effective,
-                                             GuestHeader header);
 
     /** Stops every run this component started; DS calls it on deactivation. */
     protected final void stopAll() {

@@ -1,12 +1,9 @@
 package org.vmlab.workloads;
 
 import java.util.List;
-import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.vmlab.api.memory.GuestMemory;
-import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.Workload;
 
 /**
@@ -40,18 +37,7 @@ public final class MemoryWorkload extends AbstractWorkload {
             Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the page choice"));
 
     public MemoryWorkload() {
-        super(NAME, PARAMS);
-    }
-
-    @Deactivate
-    void deactivate() {
-        stopAll();
-    }
-
-    @Override
-    protected AbstractRun createRun(Vm vm, Param.Values values, Map<String, String> effective,
-                                    GuestHeader header) {
-        return new MemoryRun(vm, values, effective, header);
+        super(NAME, PARAMS, MemoryRun::new);
     }
 
     /**

@@ -1,11 +1,8 @@
 package org.vmlab.workloads;
 
 import java.util.List;
-import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
-import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.Workload;
 
 /**
@@ -39,17 +36,6 @@ public final class MpiWorkload extends AbstractWorkload {
                     "anonymous guest memory the compute loop walks; includes one header page").layout());
 
     public MpiWorkload() {
-        super(NAME, PARAMS);
-    }
-
-    @Deactivate
-    void deactivate() {
-        stopAll();
-    }
-
-    @Override
-    protected AbstractRun createRun(Vm vm, Param.Values values, Map<String, String> effective,
-                                    GuestHeader header) {
-        return new MpiRun(vm, values, effective, header);
+        super(NAME, PARAMS, MpiRun::new);
     }
 }

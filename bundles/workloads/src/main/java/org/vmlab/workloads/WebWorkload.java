@@ -1,11 +1,8 @@
 package org.vmlab.workloads;
 
 import java.util.List;
-import java.util.Map;
 
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
-import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.Workload;
 
 /**
@@ -38,17 +35,6 @@ public final class WebWorkload extends AbstractWorkload {
             Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the file choice"));
 
     public WebWorkload() {
-        super(NAME, PARAMS);
-    }
-
-    @Deactivate
-    void deactivate() {
-        stopAll();
-    }
-
-    @Override
-    protected AbstractRun createRun(Vm vm, Param.Values values, Map<String, String> effective,
-                                    GuestHeader header) {
-        return new WebRun(vm, values, effective, header);
+        super(NAME, PARAMS, WebRun::new);
     }
 }
