@@ -398,8 +398,8 @@ public class EmuBackend implements VmBackend, AutoCloseable {
         long inUse = memoryInUse();
         if (want > s.maxGuestMemoryBytes() - inUse) {
             throw new VmlabException("VM '" + spec.name() + "' asks for " + new ByteSize(want)
-                    + " of memory but the emu backend allows " + new ByteSize(s.maxGuestMemoryBytes())
-                    + " in all and " + new ByteSize(inUse) + " are in use");
+                    + " of memory but the emu backend allows " + approx(s.maxGuestMemoryBytes())
+                    + " in all and " + approx(inUse) + " are in use");
         }
         if (spec.memoryBytes() / Pages.SIZE > Integer.MAX_VALUE) {
             throw new VmlabException("VM '" + spec.name() + "' asks for " + new ByteSize(want)
@@ -409,8 +409,16 @@ public class EmuBackend implements VmBackend, AutoCloseable {
         if (free >= 0 && want > free) {
             throw new VmlabException("VM '" + spec.name() + "' asks for " + new ByteSize(want)
                     + " of memory but the memory folder " + s.memoryDir() + " has only "
-                    + new ByteSize(free) + " free");
+                    + approx(free) + " free");
         }
+    }
+
+    /** A size for people to read (ByteSize prints exact values, which for limits look odd). */
+    static String approx(long bytes) {
+        if (bytes >= 1L << 30) {
+            return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
     }
 
     /** Usable bytes on the file system of {@code dir} (or its nearest existing parent); -1 if unknown. */
