@@ -246,6 +246,17 @@ class DistributionIT {
 
     @Test
     @Order(8)
+    void aCommandRightAfterStopWaitsForTheOldInstanceAndStartsANewOne() throws Exception {
+        long oldPid = dist.karafProcess().orElseThrow().pid();
+        assertEquals(0, dist.script("stop").exit());
+        Distribution.Result r = dist.vmlab("policy:list", "--json");
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(ProcessHandle.of(oldPid).isEmpty(), "the old instance is gone");
+        assertNotEquals(oldPid, dist.karafProcess().orElseThrow().pid());
+    }
+
+    @Test
+    @Order(9)
     void stopEndsTheInstanceAndRemovesTheSocket() throws Exception {
         ProcessHandle karaf = dist.karafProcess().orElseThrow();
         Path socket = dist.socket();
