@@ -349,6 +349,9 @@ public class EmuBackend implements VmBackend, AutoCloseable {
                 };
                 vm = new EmuVm(this, id, spec, parts.memory, parts.disk, parts.guestOs, parts.vcpus,
                         initial);
+                if (mode == Mode.INCOMING) {
+                    vm.expectDeviceState();
+                }
                 vms.put(id, vm);
                 ok = true;
             } catch (IOException e) {

@@ -58,6 +58,14 @@ public final class EmuGuestMemory implements GuestMemory {
     /** The bitmap while the log runs, else null. Writers read it once per write. */
     private volatile long[] bitmap;
 
+    /** The postcopy view of this memory (always the same object). */
+    private final EmuPostcopyMemory postcopyMemory;
+    /**
+     * {@link #postcopyMemory} while postcopy runs, else null: every guest access reads this once
+     * and, only if it is set, checks the page's missing bit before touching the page.
+     */
+    private volatile EmuPostcopyMemory postcopy;
+
     private EmuGuestMemory(String owner, long size, Path file, ByteBuffer[] chunks, boolean deleted) {
         this.owner = owner;
         this.size = size;
@@ -65,6 +73,7 @@ public final class EmuGuestMemory implements GuestMemory {
         this.file = file;
         this.chunks = chunks;
         this.fileDeleted = deleted;
+        this.postcopyMemory = new EmuPostcopyMemory(this, owner);
     }
 
     /**
@@ -126,6 +135,10 @@ public final class EmuGuestMemory implements GuestMemory {
 
     void close() {
         boolean wasOpen = chunks != null;
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.abort("VM destroyed");
+        }
         chunks = null;
         bitmap = null;
         if (!fileDeleted) {
@@ -179,6 +192,10 @@ public final class EmuGuestMemory implements GuestMemory {
         if (dst.remaining() < Pages.SIZE) {
             throw new BufferOverflowException();
         }
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(pfn);
+        }
         long off = pfn << Pages.SHIFT;
         ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
         int pos = dst.position();
@@ -191,6 +208,10 @@ public final class EmuGuestMemory implements GuestMemory {
         Objects.checkIndex(pfn, pageCount);
         if (src.remaining() < Pages.SIZE) {
             throw new BufferUnderflowException();
+        }
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(pfn);
         }
         long off = pfn << Pages.SHIFT;
         ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
@@ -206,6 +227,10 @@ public final class EmuGuestMemory implements GuestMemory {
         long bytes = (long) pages << Pages.SHIFT;
         if (dst.remaining() < bytes) {
             throw new BufferOverflowException();
+        }
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(pfn, pages);
         }
         ByteBuffer[] cs = chunks();
         long off = pfn << Pages.SHIFT;
@@ -227,6 +252,10 @@ public final class EmuGuestMemory implements GuestMemory {
         long bytes = (long) pages << Pages.SHIFT;
         if (src.remaining() < bytes) {
             throw new BufferUnderflowException();
+        }
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(pfn, pages);
         }
         ByteBuffer[] cs = chunks();
         long off = pfn << Pages.SHIFT;
@@ -257,12 +286,20 @@ public final class EmuGuestMemory implements GuestMemory {
     @Override
     public long getLong(long offset) {
         checkWord(offset);
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(offset >>> Pages.SHIFT);
+        }
         return chunks()[(int) (offset >>> CHUNK_SHIFT)].getLong((int) (offset & CHUNK_MASK));
     }
 
     @Override
     public void putLong(long offset, long value) {
         checkWord(offset);
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(offset >>> Pages.SHIFT);
+        }
         chunks()[(int) (offset >>> CHUNK_SHIFT)].putLong((int) (offset & CHUNK_MASK), value);
         markDirty(offset >>> Pages.SHIFT);
     }
@@ -270,6 +307,10 @@ public final class EmuGuestMemory implements GuestMemory {
     @Override
     public boolean isZero(long pfn) {
         Objects.checkIndex(pfn, pageCount);
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(pfn);
+        }
         long off = pfn << Pages.SHIFT;
         ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
         int base = (int) (off & CHUNK_MASK);
@@ -285,12 +326,19 @@ public final class EmuGuestMemory implements GuestMemory {
     @Override
     public long pageHash(long pfn) {
         Objects.checkIndex(pfn, pageCount);
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(pfn);
+        }
         long off = pfn << Pages.SHIFT;
         ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
         return Xxh64.hash(c, (int) (off & CHUNK_MASK), Pages.SIZE, 0);
     }
 
-    /** Writes a page without marking it dirty (loading a snapshot into a fresh VM only). */
+    /**
+     * Writes a page without marking it dirty and without the postcopy check (loading a snapshot
+     * into a fresh VM, and postcopy fills).
+     */
     void fillFromSnapshot(long pfn, ByteBuffer src) {
         Objects.checkIndex(pfn, pageCount);
         long off = pfn << Pages.SHIFT;
@@ -298,6 +346,21 @@ public final class EmuGuestMemory implements GuestMemory {
         int pos = src.position();
         c.put((int) (off & CHUNK_MASK), src, pos, Pages.SIZE);
         src.position(pos + Pages.SIZE);
+    }
+
+    @Override
+    public java.util.Optional<org.vmlab.api.memory.PostcopyMemory> postcopy() {
+        return java.util.Optional.of(postcopyMemory);
+    }
+
+    /** The postcopy view with its emu-specific extras. */
+    public EmuPostcopyMemory emuPostcopy() {
+        return postcopyMemory;
+    }
+
+    /** Turns the access checks on (the running postcopy) or off (null). */
+    void setPostcopy(EmuPostcopyMemory pc) {
+        postcopy = pc;
     }
 
     @Override

@@ -208,10 +208,15 @@ public final class EmuGuestOs implements GuestOs {
                 return;
             }
             f = takeFrame();
-            buf.clear();
-            disk.read(block, buf);
-            buf.flip();
-            memory.writePage(f, buf); // through guest memory: the dirty log sees the load
+            try {
+                buf.clear();
+                disk.read(block, buf);
+                buf.flip();
+                memory.writePage(f, buf); // through guest memory: the dirty log sees the load
+            } catch (RuntimeException e) {
+                untakeFrame(f); // e.g. a postcopy fault on the frame: as if never taken
+                throw e;
+            }
             install(f, (int) block);
             set(referenced, f);
             memory.readPage(f, dst);
@@ -232,9 +237,16 @@ public final class EmuGuestOs implements GuestOs {
             int f = blockMap.get((int) block);
             if (f < 0) {
                 f = takeFrame();
+                try {
+                    memory.writePage(f, src);
+                } catch (RuntimeException e) {
+                    untakeFrame(f); // e.g. a postcopy fault on the frame: as if never taken
+                    throw e;
+                }
                 install(f, (int) block);
+            } else {
+                memory.writePage(f, src);
             }
-            memory.writePage(f, src);
             if (!get(dirty, f)) {
                 set(dirty, f);
                 dirtyCount++;
@@ -310,6 +322,13 @@ public final class EmuGuestOs implements GuestOs {
         return f;
     }
 
+    /** Gives back a frame {@link #takeFrame()} returned but that was not installed. */
+    private void untakeFrame(int f) {
+        clear(used, f);
+        freeCount++;
+        freeCursor = f; // the next search finds it again first
+    }
+
     private int findFreeDownwards() {
         int words = used.length;
         int w = freeCursor >>> 6;
@@ -381,6 +400,8 @@ public final class EmuGuestOs implements GuestOs {
                 throw new VmlabException("the guest of VM '" + vmId + "' has no " + pages
                         + " contiguous frames left to reserve");
             }
+            // First empty the range (a write-back reads guest memory and may fault in postcopy;
+            // each write-back and eviction is complete on its own), then mark it reserved.
             for (int f = first; f < first + n; f++) {
                 if (blockOfFrame[f] >= 0) {
                     if (get(dirty, f)) {
@@ -388,6 +409,8 @@ public final class EmuGuestOs implements GuestOs {
                     }
                     evict(f);
                 }
+            }
+            for (int f = first; f < first + n; f++) {
                 set(reserved, f);
                 set(used, f);
             }
@@ -539,6 +562,41 @@ public final class EmuGuestOs implements GuestOs {
             if (cachedCount != 0 || !reservations.isEmpty()) {
                 throw new IllegalStateException("page cache of VM '" + vmId + "' is not empty");
             }
+            boolean ok = false;
+            try {
+                importInto(s);
+                ok = true;
+            } finally {
+                if (!ok) {
+                    resetEmpty(); // all or nothing: a rejected state leaves the cache as it was
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Back to the state of a fresh guest: nothing cached, nothing reserved. Under the lock. */
+    private void resetEmpty() {
+        java.util.Arrays.fill(blockOfFrame, -1);
+        blockMap.clear();
+        java.util.Arrays.fill(used, 0);
+        java.util.Arrays.fill(reserved, 0);
+        java.util.Arrays.fill(dirty, 0);
+        java.util.Arrays.fill(referenced, 0);
+        if ((frames & 63) != 0) {
+            used[used.length - 1] = -1L << (frames & 63);
+        }
+        reservations.clear();
+        freeCount = frames;
+        cachedCount = 0;
+        dirtyCount = 0;
+        clockHand = 0;
+        freeCursor = frames - 1;
+    }
+
+    private void importInto(State s) {
+        {
             for (int i = 0; i < s.reservedFirst().length; i++) {
                 long first = s.reservedFirst()[i];
                 long count = s.reservedCount()[i];
@@ -585,8 +643,6 @@ public final class EmuGuestOs implements GuestOs {
                 throw new IllegalArgumentException("clock hand " + s.clockHand() + " is outside the guest");
             }
             clockHand = s.clockHand();
-        } finally {
-            lock.unlock();
         }
     }
 }

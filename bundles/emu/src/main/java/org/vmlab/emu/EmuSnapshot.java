@@ -133,18 +133,11 @@ final class EmuSnapshot {
     }
 
     private static void writeOptional(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            out.writeUTF(s);
-        }
+        GuestOsCodec.writeOptional(out, s);
     }
 
     private static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {
-        out.writeInt(map.size());
-        for (Map.Entry<String, String> e : new java.util.TreeMap<>(map).entrySet()) {
-            out.writeUTF(e.getKey());
-            out.writeUTF(e.getValue());
-        }
+        GuestOsCodec.writeMap(out, map);
     }
 
     private static void writeMemory(EmuGuestMemory mem, DataOutputStream out) throws IOException {
@@ -175,20 +168,7 @@ final class EmuSnapshot {
     }
 
     private static void writeGuestOs(EmuGuestOs os, DataOutputStream out) throws IOException {
-        EmuGuestOs.State s = os.exportState();
-        out.writeLong(os.diskBlocks());
-        out.writeInt(s.frames().length);
-        for (int i = 0; i < s.frames().length; i++) {
-            out.writeInt(s.frames()[i]);
-            out.writeInt(s.blocks()[i]);
-            out.writeBoolean(s.dirty()[i]);
-        }
-        out.writeInt(s.reservedFirst().length);
-        for (int i = 0; i < s.reservedFirst().length; i++) {
-            out.writeLong(s.reservedFirst()[i]);
-            out.writeLong(s.reservedCount()[i]);
-        }
-        out.writeInt(s.clockHand());
+        GuestOsCodec.write(os.exportState(), os.diskBlocks(), out);
     }
 
     // ------------------------------------------------------------------ read
@@ -306,19 +286,15 @@ final class EmuSnapshot {
     }
 
     private static String readOptional(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
+        return GuestOsCodec.readOptional(in);
     }
 
     private static Map<String, String> readMap(DataInputStream in) throws IOException, BadSnapshot {
-        int n = in.readInt();
-        if (n < 0 || n > 65536) {
-            throw new BadSnapshot("a parameter count " + n + " is impossible");
+        try {
+            return GuestOsCodec.readMap(in);
+        } catch (GuestOsCodec.BadState e) {
+            throw new BadSnapshot(e.getMessage());
         }
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            m.put(in.readUTF(), in.readUTF());
-        }
-        return m;
     }
 
     private static void readMemory(DataInputStream in, EmuGuestMemory mem, VmSpec spec)
@@ -355,34 +331,12 @@ final class EmuSnapshot {
     }
 
     private static void readGuestOs(DataInputStream in, EmuGuestOs os) throws IOException, BadSnapshot {
-        long diskBlocks = in.readLong();
-        if (diskBlocks != os.diskBlocks()) {
-            throw new BadSnapshot("it was taken with a disk of " + diskBlocks
-                    + " blocks but the disk image now has " + os.diskBlocks());
+        EmuGuestOs.State state;
+        try {
+            state = GuestOsCodec.read(in, os);
+        } catch (GuestOsCodec.BadState e) {
+            throw new BadSnapshot(e.getMessage());
         }
-        int n = in.readInt();
-        if (n < 0 || n > os.freePages()) {
-            throw new BadSnapshot("its cached page count " + n + " is impossible");
-        }
-        int[] frames = new int[n];
-        int[] blocks = new int[n];
-        boolean[] dirty = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            frames[i] = in.readInt();
-            blocks[i] = in.readInt();
-            dirty[i] = in.readBoolean();
-        }
-        int r = in.readInt();
-        if (r < 0 || r > os.freePages()) {
-            throw new BadSnapshot("its reservation count " + r + " is impossible");
-        }
-        long[] first = new long[r];
-        long[] count = new long[r];
-        for (int i = 0; i < r; i++) {
-            first[i] = in.readLong();
-            count[i] = in.readLong();
-        }
-        int hand = in.readInt();
-        os.importState(new EmuGuestOs.State(frames, blocks, dirty, first, count, hand));
+        os.importState(state);
     }
 }

@@ -21,12 +21,23 @@ import org.vmlab.api.vm.PauseResult;
  * has none. {@link #pause()} raises a flag and waits until every thread has acknowledged between
  * two steps; {@link #throttle(double)} makes each thread sleep after its steps so it runs only
  * {@code 1 - fraction} of wall time.
+ *
+ * <p><b>Cooperative postcopy faults.</b> A step that touches a page that has not arrived, in a
+ * {@link org.vmlab.api.memory.FaultMode#COOPERATIVE} postcopy, is abandoned by a
+ * {@link PageNotPresent} thrown from the memory access; the task is parked (not ended) and the
+ * vCPU steps its other tasks. Once the page is filled the parked task's step is run again
+ * <em>from the start</em>: {@link GuestTask} steps must therefore be restartable. The access
+ * checks the page before it writes anything, so the faulting access itself has no effect; words
+ * the step wrote to other, present pages before the fault stay written and are written again by
+ * the re-run. A parked task is not in a step, so {@link #pause()} does not wait for it.
  */
 public final class EmuVcpus implements Vcpus {
     private static final Logger LOG = LoggerFactory.getLogger(EmuVcpus.class);
     /** Throttle sleeps are taken once this much debt has built up (timer granularity). */
     private static final long MIN_SLEEP_NANOS = 1_000_000;
     private static final long MAX_SLEEP_NANOS = 20_000_000;
+    /** Longest sleep of a vCPU whose tasks all wait for pages (fills wake it sooner). */
+    private static final long PARKED_POLL_NANOS = 2_000_000;
 
     private final String vmId;
     private final Vcpu[] cpus;
@@ -129,6 +140,20 @@ public final class EmuVcpus implements Vcpus {
         return new PauseResult(System.nanoTime() - t0, wall);
     }
 
+    /** Whether the calling thread is an emu vCPU in the middle of a guest task step. */
+    static boolean inGuestStep() {
+        return Thread.currentThread() instanceof VcpuThread v && v.stepping;
+    }
+
+    /** A vCPU thread; knows whether it is inside a step (for cooperative postcopy faults). */
+    private static final class VcpuThread extends Thread {
+        boolean stepping; // only the thread itself reads and writes it
+
+        VcpuThread(Runnable r, String name) {
+            super(r, name);
+        }
+    }
+
     private boolean isVcpuThread() {
         Thread me = Thread.currentThread();
         for (Vcpu c : cpus) {
@@ -209,20 +234,21 @@ public final class EmuVcpus implements Vcpus {
     }
 
     private final class Vcpu implements Runnable {
-        final Thread thread;
+        final VcpuThread thread;
         final ConcurrentLinkedQueue<Handle> incoming = new ConcurrentLinkedQueue<>();
         final List<Handle> tasks = new ArrayList<>();
         volatile int active;
         long debtNanos;
 
         Vcpu(int index) {
-            thread = new Thread(this, "vmlab-emu-" + vmId + "-vcpu-" + index);
+            thread = new VcpuThread(this, "vmlab-emu-" + vmId + "-vcpu-" + index);
             thread.setDaemon(true);
         }
 
         @Override
         public void run() {
             int next = 0;
+            int skipped = 0; // parked tasks passed over in a row
             while (!stopped) {
                 if (pauseRequested) {
                     holdForPause();
@@ -247,14 +273,39 @@ public final class EmuVcpus implements Vcpus {
                     active = tasks.size();
                     continue;
                 }
+                EmuPostcopyMemory parkedOn = h.parkedOn;
+                if (parkedOn != null) {
+                    if (!parkedOn.canRetry(h.parkedPfn)) {
+                        next++;
+                        if (++skipped >= tasks.size()) {
+                            // Every task waits for a page: sleep until a fill (or a submit,
+                            // pause, stop) unparks us; bounded in case a wake-up is missed.
+                            skipped = 0;
+                            LockSupport.parkNanos(this, PARKED_POLL_NANOS);
+                        }
+                        continue;
+                    }
+                    h.parkedOn = null;
+                    parkedOn.parkedFor(System.nanoTime() - h.parkedSince);
+                }
+                skipped = 0;
                 long t0 = System.nanoTime();
                 boolean more;
                 try {
+                    thread.stepping = true;
                     more = h.task.step();
+                } catch (PageNotPresent p) {
+                    // Not a failure: park the task until the page arrives; its step is re-run.
+                    h.parkedOn = p.memory;
+                    h.parkedPfn = p.pfn;
+                    h.parkedSince = p.sinceNanos;
+                    more = true;
                 } catch (Throwable t) {
                     h.failure = t;
                     more = false;
                     LOG.warn("guest task '{}' of VM '{}' failed: {}", h.name, vmId, t.toString());
+                } finally {
+                    thread.stepping = false;
                 }
                 long ran = System.nanoTime() - t0;
                 if (!more) {
@@ -316,6 +367,10 @@ public final class EmuVcpus implements Vcpus {
         final GuestTask task;
         volatile boolean done;
         volatile Throwable failure;
+        /** While parked on a cooperative postcopy fault: the memory and page; vCPU-thread only. */
+        EmuPostcopyMemory parkedOn;
+        long parkedPfn;
+        long parkedSince;
 
         Handle(String name, GuestTask task) {
             this.name = name;

@@ -46,6 +46,8 @@ public final class EmuVm implements Vm {
     private String pendingWorkload;
     private Map<String, String> pendingParameters = Map.of();
     private boolean destroyed;
+    /** Prepared by prepareIncoming and not yet given device state. */
+    private boolean awaitingDeviceState;
 
     EmuVm(EmuBackend backend, String id, VmSpec spec, EmuGuestMemory memory, EmuDisk disk,
           EmuGuestOs guestOs, EmuVcpus vcpus, VmState initial) {
@@ -243,6 +245,43 @@ public final class EmuVm implements Vm {
             if (state == VmState.MIGRATING) {
                 setState(vcpus.isPaused() ? VmState.PAUSED : VmState.RUNNING);
             }
+        }
+    }
+
+    /** Marks this VM as an incoming (migration destination) VM that takes device state. */
+    void expectDeviceState() {
+        synchronized (lock) {
+            awaitingDeviceState = true;
+        }
+    }
+
+    @Override
+    public byte[] saveDeviceState() {
+        synchronized (lock) {
+            requireAlive("save the device state of");
+            return EmuDeviceState.encode(memory.pageCount(), workloadName(), workloadParameters(),
+                    guestOs.exportState(), guestOs.diskBlocks());
+        }
+    }
+
+    @Override
+    public void loadDeviceState(byte[] state) {
+        synchronized (lock) {
+            requireAlive("load device state into");
+            if (!awaitingDeviceState) {
+                throw new VmlabException("cannot load device state into VM '" + id
+                        + "': it was not prepared as an incoming VM, or has its device state already");
+            }
+            EmuDeviceState.Decoded d = EmuDeviceState.decode(state, this);
+            try {
+                guestOs.importState(d.guestOs());
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new VmlabException("cannot load device state into VM '" + id
+                        + "': its guest OS state does not fit: " + e.getMessage(), e);
+            }
+            awaitingDeviceState = false;
+            pendingWorkload = d.workload();
+            pendingParameters = d.workload() == null ? Map.of() : d.parameters();
         }
     }
 

@@ -72,10 +72,62 @@ class OrderingPoliciesTest {
         assertArrayEquals(new long[] {1, 3, 5, 4, 2}, order);
     }
 
+    /** A history given as each page's recent bits (bit 0 = latest sync) and total counts. */
+    private static PageHistory bits(Map<Long, Long> recent, Map<Long, Integer> counts) {
+        return new PageHistory() {
+            public int syncs() {
+                return 64;
+            }
+
+            public int dirtyCount(long pfn) {
+                return counts.getOrDefault(pfn, Long.bitCount(recent.getOrDefault(pfn, 0L)));
+            }
+
+            public int lastDirtied(long pfn) {
+                long b = recent.getOrDefault(pfn, 0L);
+                return b == 0 ? -1 : 63 - Long.numberOfTrailingZeros(b);
+            }
+
+            public long recentBits(long pfn) {
+                return recent.getOrDefault(pfn, 0L);
+            }
+        };
+    }
+
+    @Test
+    void updateHistoryPutsRecentlyAndRegularlyUpdatedPagesLast() {
+        // 1: never; 2: updated in the latest sync only; 3: in every one of the last 8 syncs;
+        // 4: only long ago (8 syncs back) though often in total; 5: two syncs back.
+        Map<Long, Long> recent = Map.of(2L, 0b1L, 3L, 0xFFL, 4L, 0b1_0000_0000L, 5L, 0b100L);
+        PageSet pages = PageSet.of(100, 1, 2, 3, 4, 5);
+        long[] order = new UpdateHistoryOrdering().order(new RoundContext(3, pages, bits(recent, Map.of(4L, 40)), 0));
+        assertArrayEquals(new long[] {1, 4, 5, 2, 3}, order);
+        // hot-last, counting over the whole history, sends the long-quiet page 4 last instead.
+        long[] hotLast = new HotLastOrdering().order(new RoundContext(3, pages, bits(recent, Map.of(4L, 40)), 0));
+        assertEquals(4L, hotLast[hotLast.length - 1]);
+    }
+
+    @Test
+    void updateHistoryIsAPermutationOnLargeRounds() {
+        PageSet pages = PageSet.all(50_000);
+        java.util.HashMap<Long, Long> recent = new java.util.HashMap<>();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (long p = 0; p < 50_000; p += 3) {
+            recent.put(p, r.nextLong());
+        }
+        long[] order = new UpdateHistoryOrdering().order(new RoundContext(2, pages, bits(recent, Map.of()), 0));
+        assertPermutation(pages, order);
+        for (int i = 1; i < order.length; i++) {
+            int a = UpdateHistoryOrdering.stage(bits(recent, Map.of()), order[i - 1]);
+            int b = UpdateHistoryOrdering.stage(bits(recent, Map.of()), order[i]);
+            org.junit.jupiter.api.Assertions.assertTrue(a <= b, "stages rise");
+        }
+    }
+
     @Test
     void emptyRoundGivesEmptyOrder() {
         PageSet none = PageSet.empty(64);
-        for (OrderingPolicy p : new OrderingPolicy[] {new SequentialOrdering(), new RandomOrdering(), new HotLastOrdering()}) {
+        for (OrderingPolicy p : new OrderingPolicy[] {new SequentialOrdering(), new RandomOrdering(), new HotLastOrdering(), new UpdateHistoryOrdering()}) {
             assertEquals(0, p.order(round(none, Map.of(), 5)).length);
         }
     }

@@ -234,7 +234,10 @@ public final class WebRun extends AbstractRun {
                     reqBlock = file * fileBlocks;
                     reqLeft = Math.min(fileBlocks, dataBlocks - reqBlock);
                 }
-                read(reqBlock++);
+                // Advance only after the read: a step abandoned by a postcopy fault inside read()
+                // is re-run and must read the same block again, not skip it.
+                read(reqBlock);
+                reqBlock++;
                 reqLeft--;
                 n++;
                 if (reqLeft == 0) {

@@ -71,6 +71,12 @@ public interface GuestMemory {
     long pageHash(long pfn);
 
     /**
+     * Postcopy support: empty where the backend cannot make guest accesses wait for pages that
+     * have not arrived yet.
+     */
+    java.util.Optional<PostcopyMemory> postcopy();
+
+    /**
      * The dirty log of this memory. There is one per guest; it belongs to whoever started it (the
      * migration running on the VM).
      */

@@ -87,6 +87,21 @@ public interface Vm {
     void endMigration();
 
     /**
+     * The VM's device state: everything but guest memory that a destination needs to run on
+     * (for emu, the guest OS's page-cache map, reservations and the workload's name and
+     * parameters). Taken with the vCPUs paused, at switchover.
+     */
+    byte[] saveDeviceState();
+
+    /**
+     * Installs device state from {@link #saveDeviceState()} on a VM prepared by
+     * {@link VmBackend#prepareIncoming}, after its memory arrived and before it resumes.
+     *
+     * @throws org.vmlab.api.VmlabException if the state is malformed or from another kind of VM
+     */
+    void loadDeviceState(byte[] state);
+
+    /**
      * Writes a consistent checkpoint (memory, vCPU and device state, disk reference) that
      * {@link VmBackend#restore(Path)} reads back. A running VM is paused for the duration.
      */

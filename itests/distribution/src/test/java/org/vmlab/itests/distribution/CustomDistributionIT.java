@@ -20,7 +20,7 @@ class CustomDistributionIT {
             Distribution.Result list = custom.vmlab("policy:list", "--json");
             assertEquals(0, list.exit(), list.stderr());
             JsonNode providers = new ObjectMapper().readTree(list.stdout());
-            assertEquals(3, providers.size(), list.stdout());
+            assertEquals(4, providers.size(), list.stdout());
             for (JsonNode p : providers) {
                 assertEquals("ordering", p.get("family").asText());
             }

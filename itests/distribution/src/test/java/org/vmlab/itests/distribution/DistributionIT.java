@@ -90,10 +90,10 @@ class DistributionIT {
                 defaults.add(p.get("family").asText() + "/" + p.get("name").asText());
             }
         }
-        assertEquals(List.of("backend/emu", "workload/idle", "ordering/sequential"), defaults);
+        assertEquals(List.of("backend/emu", "workload/idle", "engine/precopy", "ordering/sequential"), defaults);
 
         Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
-        assertEquals(3, JSON.readTree(filtered.stdout()).size(), filtered.stdout());
+        assertEquals(4, JSON.readTree(filtered.stdout()).size(), filtered.stdout());
         Distribution.Result none = dist.vmlab("policy:list", "--family", "tiering", "--json");
         assertEquals("[]", none.stdout().strip());
     }

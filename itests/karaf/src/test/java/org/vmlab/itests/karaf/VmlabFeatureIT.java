@@ -74,7 +74,7 @@ import org.vmlab.api.provider.ProviderInfo;
 public class VmlabFeatureIT {
     /** Upper bound of every wait in these tests. */
     private static final long WAIT_MILLIS = TimeUnit.SECONDS.toMillis(30);
-    private static final Set<String> ORDERINGS = Set.of("hot-last", "random", "sequential");
+    private static final Set<String> ORDERINGS = Set.of("hot-last", "random", "sequential", "update-history");
     /** At least these; the catalog's own bundle (whatever its name) is checked through its service. */
     private static final Set<String> VMLAB_BUNDLES = Set.of(
             "org.vmlab.api", "org.vmlab.ordering", "org.vmlab.shell", "org.vmlab.cli");

@@ -1,0 +1,160 @@
+package org.vmlab.engines;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.vmlab.api.vm.DeviceSpec;
+import org.vmlab.api.vm.VmSpec;
+
+/**
+ * Frame types of the migration protocol on top of {@link org.vmlab.transport.FrameChannel}, and
+ * the VM spec's wire form.
+ *
+ * <pre>
+ * control (source -> destination): OPEN(id, streams, compress, spec)  -> READY(token, destVmId, pages) | ERROR(reason)
+ * data (one connection per stream):  ATTACH(token, index), PAGES(batch)*, FLUSH(pages)
+ * control at switchover: SWITCHOVER(verify, deviceState) -> [HASHES(start, n, hash*)*, VERIFY_READY]
+ *                        COMMIT -> RESUMED | ABORT(reason)
+ * PING on any connection keeps an idle link alive; ERROR(reason) from the destination ends it.
+ * </pre>
+ */
+final class Protocol {
+    static final int OPEN = 1;
+    static final int READY = 2;
+    static final int ATTACH = 3;
+    static final int PAGES = 4;
+    static final int FLUSH = 5;
+    static final int SWITCHOVER = 6;
+    static final int HASHES = 7;
+    static final int VERIFY_READY = 8;
+    static final int COMMIT = 9;
+    static final int ABORT = 10;
+    static final int RESUMED = 11;
+    static final int PING = 12;
+    static final int ERROR = 13;
+
+    /** Largest control frame other than device state and hashes. */
+    static final int SMALL_FRAME = 64 * 1024;
+    /** Hashes per HASHES frame. */
+    static final int HASHES_PER_FRAME = 64 * 1024;
+
+    private Protocol() {
+    }
+
+    static byte[] encodeSpec(VmSpec spec) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeUTF(spec.name());
+        out.writeUTF(spec.backend());
+        out.writeLong(spec.memoryBytes());
+        out.writeInt(spec.vcpus());
+        writeNullable(out, spec.diskImage() == null ? null : spec.diskImage().toString());
+        out.writeLong(spec.diskBytes());
+        writeNullable(out, spec.workload());
+        writeMap(out, spec.workloadParameters());
+        out.writeInt(spec.devices().size());
+        for (DeviceSpec d : spec.devices()) {
+            out.writeUTF(d.id());
+            out.writeUTF(d.type());
+            out.writeBoolean(d.passthrough());
+            writeMap(out, d.properties());
+        }
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    static VmSpec decodeSpec(DataInputStream in) throws IOException {
+        try {
+            String name = in.readUTF();
+            String backend = in.readUTF();
+            long memory = in.readLong();
+            int vcpus = in.readInt();
+            String disk = readNullable(in);
+            long diskBytes = in.readLong();
+            String workload = readNullable(in);
+            Map<String, String> params = readMap(in);
+            int n = in.readInt();
+            if (n < 0 || n > 1024) {
+                throw new IOException("spec names " + n + " devices");
+            }
+            List<DeviceSpec> devices = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                devices.add(new DeviceSpec(in.readUTF(), in.readUTF(), in.readBoolean(), readMap(in)));
+            }
+            return new VmSpec(name, backend, memory, vcpus, disk == null ? null : Path.of(disk), diskBytes,
+                    workload, params, devices);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad VM spec: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeNullable(DataOutputStream out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeUTF(s);
+        }
+    }
+
+    private static String readNullable(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+
+    private static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {
+        out.writeInt(map.size());
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(e.getValue());
+        }
+    }
+
+    private static Map<String, String> readMap(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 1024) {
+            throw new IOException("map of " + n + " entries");
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            m.put(in.readUTF(), in.readUTF());
+        }
+        return m;
+    }
+
+    static DataInputStream in(org.vmlab.transport.Frame f) {
+        return new DataInputStream(new ByteArrayInputStream(f.bytes()));
+    }
+
+    static byte[] utf(String s) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeUTF(s.length() > 2000 ? s.substring(0, 2000) : s);
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    static String name(int type) {
+        return switch (type) {
+            case OPEN -> "OPEN";
+            case READY -> "READY";
+            case ATTACH -> "ATTACH";
+            case PAGES -> "PAGES";
+            case FLUSH -> "FLUSH";
+            case SWITCHOVER -> "SWITCHOVER";
+            case HASHES -> "HASHES";
+            case VERIFY_READY -> "VERIFY_READY";
+            case COMMIT -> "COMMIT";
+            case ABORT -> "ABORT";
+            case RESUMED -> "RESUMED";
+            case PING -> "PING";
+            case ERROR -> "ERROR";
+            default -> "type " + type;
+        };
+    }
+}

@@ -1,0 +1,164 @@
+package org.vmlab.shell.migration;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.Session;
+import org.vmlab.api.DataRate;
+import org.vmlab.api.VmlabException;
+import org.vmlab.api.migration.Endpoint;
+import org.vmlab.api.migration.LinkSpec;
+import org.vmlab.api.migration.Migration;
+import org.vmlab.api.migration.MigrationListener;
+import org.vmlab.api.migration.MigrationPlan;
+import org.vmlab.api.migration.MigrationReport;
+import org.vmlab.api.migration.MigrationService;
+import org.vmlab.api.migration.MigrationStatus;
+import org.vmlab.api.migration.TimelineSample;
+import org.vmlab.shell.support.EngineCompleter;
+import org.vmlab.shell.support.Json;
+import org.vmlab.shell.support.OrderingCompleter;
+import org.vmlab.shell.support.Reports;
+import org.vmlab.shell.support.VmCompleter;
+
+@Service
+@Command(scope = "migration", name = "start", description = "Live-migrates a VM and waits for the end, showing progress on a terminal. "
+        + "Without --to, the VM goes to this instance's own receiver over real TCP on loopback.")
+public class MigrationStartCommand implements Action {
+
+    // Optional, so the bundle's other commands still register in a distribution without engines.
+    @Reference(optional = true)
+    MigrationService migrations;
+
+    @Reference
+    Session session;
+
+    @Argument(index = 0, name = "vm", required = true, description = "VM id")
+    @Completion(VmCompleter.class)
+    String vm;
+
+    @Option(name = "--to", description = "Destination receiver host:port (default: this instance's receiver)")
+    String to;
+
+    @Option(name = "--engine", aliases = "-e", description = "Transfer engine (default: the family default)")
+    @Completion(EngineCompleter.class)
+    String engine;
+
+    @Option(name = "--ordering", aliases = "-o", description = "Page ordering policy (default: the family default)")
+    @Completion(OrderingCompleter.class)
+    String ordering;
+
+    @Option(name = "--rate", aliases = "-r", description = "Link rate limit, e.g. 1g, 100m (bits/s; default unlimited)")
+    String rate;
+
+    @Option(name = "--downtime-limit", description = "Downtime target in ms (default 300, as QEMU)")
+    long downtimeLimitMs = MigrationPlan.DEFAULT_DOWNTIME_LIMIT.toMillis();
+
+    @Option(name = "--max-rounds", description = "Switch over after this many rounds at most (default 30)")
+    Integer maxRounds;
+
+    @Option(name = "--streams", description = "Parallel TCP streams (default 1)")
+    Integer streams;
+
+    @Option(name = "--compress", description = "Compress pages on the wire")
+    boolean compress;
+
+    @Option(name = "--verify", description = "Compare destination memory with the source at the pause and check the workload's invariant")
+    boolean verify;
+
+    @Option(name = "--option", multiValued = true, description = "Engine option name=value, e.g. mode=cooperative; repeat for several")
+    List<String> options;
+
+    @Option(name = "--async", description = "Print the migration id and return at once")
+    boolean async;
+
+    @Option(name = "--json", description = "Print the report (or, with --async, the id) as one JSON object")
+    boolean json;
+
+    @Override
+    public Object execute() throws Exception {
+        Migrations.require(migrations);
+        MigrationPlan.Builder plan = MigrationPlan.builder(vm).engine(engine).ordering(ordering)
+                .downtimeLimit(Duration.ofMillis(downtimeLimitMs)).compress(compress).verify(verify);
+        if (to != null) {
+            plan.destination(Endpoint.parse(to));
+        }
+        if (rate != null) {
+            plan.network(LinkSpec.of(DataRate.parse(rate)));
+        }
+        if (maxRounds != null) {
+            plan.maxRounds(maxRounds);
+        }
+        if (streams != null) {
+            plan.streams(streams);
+        }
+        if (options != null) {
+            for (String o : options) {
+                int eq = o.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--option takes name=value, not '" + o + "'");
+                }
+                plan.option(o.substring(0, eq), o.substring(eq + 1));
+            }
+        }
+        boolean progress = !async && !json && isTerminal();
+        // System.out is bound to this command's session only on this thread: hand the stream over.
+        java.io.PrintStream out = System.out;
+        Migration m = migrations.start(plan.build(), progress ? new ProgressLine(out) : MigrationListener.NONE);
+        if (async) {
+            System.out.println(json ? Json.write(Map.of("id", m.id())) : m.id());
+            return null;
+        }
+        MigrationReport report;
+        try {
+            report = m.result().toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            m.cancel(); // Ctrl-C, or the script's bin/vmlab went away: do not leave it running
+            Thread.currentThread().interrupt();
+            throw new VmlabException("interrupted: migration " + m.id() + " cancelled");
+        } catch (ExecutionException e) {
+            throw new VmlabException("migration " + m.id() + " failed: " + e.getCause().getMessage(), e.getCause());
+        }
+        if (progress) {
+            System.out.println();
+        }
+        if (json) {
+            System.out.println(Json.write(report));
+        } else {
+            Reports.print(report, System.out);
+        }
+        if (report.status() != MigrationStatus.COMPLETED) {
+            throw new VmlabException("migration " + report.id() + " " + report.status().name().toLowerCase() + ": " + report.failureReason());
+        }
+        return null;
+    }
+
+    private boolean isTerminal() {
+        Object tty = session.get("vmlab.tty");
+        return tty instanceof Boolean b ? b : session.getTerminal() != null && !"dumb".equals(session.getTerminal().getType());
+    }
+
+    /** Rewrites one line in place as the migration goes. */
+    private final class ProgressLine implements MigrationListener {
+        private final java.io.PrintStream out;
+
+        ProgressLine(java.io.PrintStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void onProgress(TimelineSample sample) {
+            out.print(Reports.progressLine(vm, sample));
+            out.flush();
+        }
+    }
+}

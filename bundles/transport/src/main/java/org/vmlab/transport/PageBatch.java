@@ -1,0 +1,205 @@
+package org.vmlab.transport;
+
+import java.nio.ByteBuffer;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+import org.vmlab.api.memory.Pages;
+
+/**
+ * Page records packed into one frame payload: a header (round as int, record count as int) and
+ * records of pfn (long), kind (byte: 0 zero page, no content; 1 raw, 4096 bytes; 2 deflate,
+ * int length and that many bytes inflating to exactly 4096).
+ */
+public final class PageBatch {
+    public static final int ZERO = 0;
+    public static final int RAW = 1;
+    public static final int DEFLATE = 2;
+    private static final int HEAD = 8;
+    private static final int RECORD_MAX = 8 + 1 + 4 + Pages.SIZE + 64;
+
+    private PageBatch() {
+    }
+
+    /** Builds batches; one per sending thread (not thread-safe). */
+    public static final class Writer {
+        private final byte[] buf;
+        private final ByteBuffer bb;
+        private final Deflater deflater;
+        private final byte[] page = new byte[Pages.SIZE];
+        private int pages;
+        private long zeroPages;
+        private long compressedIn;
+        private long compressedOut;
+
+        /**
+         * @param compress whether page content is deflated (BEST_SPEED; kept raw when that is not smaller)
+         * @param maxBytes payload size to aim for, at most {@link FrameChannel#MAX_FRAME}
+         */
+        public Writer(boolean compress, int maxBytes) {
+            int size = Math.max(HEAD + RECORD_MAX, Math.min(maxBytes, FrameChannel.MAX_FRAME));
+            buf = new byte[size];
+            bb = ByteBuffer.wrap(buf);
+            deflater = compress ? new Deflater(Deflater.BEST_SPEED) : null;
+            begin(0);
+        }
+
+        /** Starts an empty batch for pages of {@code round}. */
+        public void begin(int round) {
+            bb.clear();
+            bb.putInt(round);
+            bb.putInt(0);
+            pages = 0;
+        }
+
+        /** Whether one more page record might not fit. */
+        public boolean isFull() {
+            return bb.remaining() < RECORD_MAX;
+        }
+
+        public int pages() {
+            return pages;
+        }
+
+        public void addZero(long pfn) {
+            bb.putLong(pfn);
+            bb.put((byte) ZERO);
+            pages++;
+            zeroPages++;
+        }
+
+        /** Adds a page from the next 4096 bytes of {@code content}. */
+        public void addPage(long pfn, ByteBuffer content) {
+            bb.putLong(pfn);
+            if (deflater != null) {
+                content.get(page);
+                deflater.reset();
+                deflater.setInput(page);
+                deflater.finish();
+                int start = bb.position() + 5;
+                int n = deflater.deflate(buf, start, Pages.SIZE - 16);
+                if (deflater.finished() && n < Pages.SIZE - 16) {
+                    bb.put((byte) DEFLATE);
+                    bb.putInt(n);
+                    bb.position(start + n);
+                    compressedIn += Pages.SIZE;
+                    compressedOut += n;
+                } else {
+                    bb.put((byte) RAW);
+                    bb.put(page);
+                }
+            } else {
+                bb.put((byte) RAW);
+                bb.put(content);
+            }
+            pages++;
+        }
+
+        /** The payload of the current batch: {@code array()[0, length())}. */
+        public byte[] array() {
+            bb.putInt(4, pages);
+            return buf;
+        }
+
+        public int length() {
+            return bb.position();
+        }
+
+        public long zeroPages() {
+            return zeroPages;
+        }
+
+        /** Ratio of deflated to original bytes of the pages that were compressed (1 if none). */
+        public double compressionRatio() {
+            return compressedIn == 0 ? 1 : compressedOut / (double) compressedIn;
+        }
+
+        public void close() {
+            if (deflater != null) {
+                deflater.end();
+            }
+        }
+    }
+
+    /** Receives the pages of a batch. */
+    @FunctionalInterface
+    public interface PageSink {
+        /**
+         * @param content the page (4096 bytes remaining), or {@code null} for a zero page
+         */
+        void page(int round, long pfn, ByteBuffer content) throws TransportException;
+    }
+
+    /** Decodes batches; one per receiving thread (not thread-safe). */
+    public static final class Reader {
+        private final Inflater inflater = new Inflater();
+        private final byte[] page = new byte[Pages.SIZE];
+        private final long pageCount;
+
+        /** @param pageCount pfns at or above this are refused */
+        public Reader(long pageCount) {
+            this.pageCount = pageCount;
+        }
+
+        /** Decodes one payload, calling {@code sink} per page; returns the number of pages. */
+        public int read(ByteBuffer payload, PageSink sink) throws TransportException {
+            ByteBuffer b = payload.duplicate();
+            if (b.remaining() < HEAD) {
+                throw new TransportException("page batch shorter than its header");
+            }
+            int round = b.getInt();
+            int count = b.getInt();
+            if (round < 0 || count < 0 || count > b.remaining() / 9) {
+                throw new TransportException("page batch header is inconsistent: round " + round + ", " + count + " pages");
+            }
+            for (int i = 0; i < count; i++) {
+                if (b.remaining() < 9) {
+                    throw new TransportException("page batch truncated at record " + i);
+                }
+                long pfn = b.getLong();
+                int kind = b.get();
+                if (pfn < 0 || pfn >= pageCount) {
+                    throw new TransportException("page record names pfn " + pfn + " outside guest memory of "
+                            + pageCount + " pages");
+                }
+                switch (kind) {
+                    case ZERO -> sink.page(round, pfn, null);
+                    case RAW -> {
+                        if (b.remaining() < Pages.SIZE) {
+                            throw new TransportException("page batch truncated in page " + pfn);
+                        }
+                        ByteBuffer content = b.slice(b.position(), Pages.SIZE);
+                        b.position(b.position() + Pages.SIZE);
+                        sink.page(round, pfn, content);
+                    }
+                    case DEFLATE -> {
+                        int n = b.remaining() >= 4 ? b.getInt() : -1;
+                        if (n <= 0 || n > Pages.SIZE || n > b.remaining()) {
+                            throw new TransportException("bad deflate length " + n + " for page " + pfn);
+                        }
+                        inflater.reset();
+                        inflater.setInput(b.slice(b.position(), n));
+                        b.position(b.position() + n);
+                        int got;
+                        try {
+                            got = inflater.inflate(page);
+                        } catch (DataFormatException e) {
+                            throw new TransportException("page " + pfn + " does not inflate: " + e.getMessage(), e);
+                        }
+                        if (got != Pages.SIZE || !inflater.finished()) {
+                            throw new TransportException("page " + pfn + " inflates to " + got + " bytes, not 4096");
+                        }
+                        sink.page(round, pfn, ByteBuffer.wrap(page));
+                    }
+                    default -> throw new TransportException("unknown page record kind " + kind);
+                }
+            }
+            return count;
+        }
+
+        public void close() {
+            inflater.end();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package org.vmlab.transport;
+
+import java.util.concurrent.locks.LockSupport;
+
+import org.vmlab.api.DataRate;
+
+/**
+ * A token bucket in bytes, shared by every stream of one link. {@link #acquire} debits the bucket
+ * first and then parks until the debt is paid, so the long-run rate is exact and a burst is at
+ * most {@link #burstBytes()}.
+ */
+public final class RateLimiter {
+    private final double bytesPerNano;
+    private final double burst;
+    private final boolean unlimited;
+    private double tokens;
+    private long last;
+
+    public RateLimiter(DataRate rate) {
+        unlimited = rate.isUnlimited();
+        bytesPerNano = rate.bitsPerSecond() / 8.0 / 1e9;
+        // 5 ms worth of traffic, at least 64 KiB: smooth enough for 2% over a second.
+        burst = unlimited ? 0 : Math.max(64 * 1024, rate.bitsPerSecond() / 8.0 * 0.005);
+        tokens = burst;
+        last = System.nanoTime();
+    }
+
+    /** A limiter that never waits. */
+    public static RateLimiter unlimited() {
+        return new RateLimiter(DataRate.UNLIMITED);
+    }
+
+    public boolean isUnlimited() {
+        return unlimited;
+    }
+
+    public long burstBytes() {
+        return (long) burst;
+    }
+
+    /** The rate in bytes per second; 0 for unlimited. */
+    public double bytesPerSecond() {
+        return bytesPerNano * 1e9;
+    }
+
+    /**
+     * Takes {@code bytes} from the bucket, parking until they are covered.
+     *
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
+    public void acquire(long bytes) throws InterruptedException {
+        if (unlimited || bytes <= 0) {
+            return;
+        }
+        long deadline;
+        synchronized (this) {
+            long now = System.nanoTime();
+            tokens = Math.min(burst, tokens + (now - last) * bytesPerNano);
+            last = now;
+            tokens -= bytes;
+            if (tokens >= 0) {
+                return;
+            }
+            deadline = now + (long) Math.ceil(-tokens / bytesPerNano);
+        }
+        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+            LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                throw new InterruptedException("interrupted while rate limited");
+            }
+        }
+    }
+}
