@@ -3,46 +3,28 @@ package org.vmlab.shell.migration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.vmlab.api.migration.Migration;
 import org.vmlab.api.migration.MigrationReport;
-import org.vmlab.api.migration.MigrationService;
 import org.vmlab.api.migration.RoundStats;
 import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.shell.support.Csv;
 import org.vmlab.shell.support.Json;
-import org.vmlab.shell.support.MigrationCompleter;
 import org.vmlab.shell.support.Reports;
 
 @Service
 @Command(scope = "migration", name = "status", description = "Shows a migration: its progress while it runs, its report once it ended.")
-public class MigrationStatusCommand implements Action {
-
-    // Optional, so the bundle's other commands still register in a distribution without engines.
-    @Reference(optional = true)
-    MigrationService migrations;
-
-    @Argument(index = 0, name = "id", required = true, description = "Migration id")
-    @Completion(MigrationCompleter.class)
-    String id;
-
-    @Option(name = "--json", description = "Print one JSON object")
-    boolean json;
+public class MigrationStatusCommand extends OneMigrationAction {
 
     @Option(name = "--csv", description = "Print a finished migration's per-round rows (rounds) or per-second timeline (timeline) as CSV")
     @Completion(value = org.apache.karaf.shell.support.completers.StringsCompleter.class, values = {"rounds", "timeline"})
     String csv;
 
     @Override
-    public Object execute() {
-        Migrations.require(migrations);
-        Migration m = migrations.find(id).orElseThrow(() -> new IllegalArgumentException("no migration '" + id + "'"));
+    void execute(Migration m) {
         CompletableFuture<MigrationReport> result = m.result().toCompletableFuture();
         if (result.isDone() && !result.isCompletedExceptionally()) {
             MigrationReport report = result.join();
@@ -57,7 +39,7 @@ public class MigrationStatusCommand implements Action {
             } else {
                 Reports.print(report, System.out);
             }
-            return null;
+            return;
         }
         if (csv != null) {
             throw new IllegalStateException("migration " + id + " has not ended; --csv needs its report");
@@ -69,6 +51,5 @@ public class MigrationStatusCommand implements Action {
         } else {
             System.out.println(s.get("id") + ": " + s.get("status") + m.progress().map(p -> Reports.progressLine("", p).replace('\r', ' ')).orElse(""));
         }
-        return null;
     }
 }
