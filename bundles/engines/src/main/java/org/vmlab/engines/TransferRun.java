@@ -176,6 +176,7 @@ final class TransferRun {
             }
             // ---- precopy switchover
             phase(MigrationPhase.SWITCHOVER);
+            tick(); // the guest as it ran just before the pause
             long pauseStart = System.nanoTime();
             vm.pause();
             paused = true;
@@ -306,6 +307,7 @@ final class TransferRun {
     private MigrationReport postcopy(DirtyLog log, ArrayPageHistory history, long seed, int round) throws Exception {
         phase(MigrationPhase.SWITCHOVER);
         FaultMode mode = faultMode();
+        tick(); // the guest as it ran just before the pause
         long pauseStart = System.nanoTime();
         vm.pause();
         paused = true;
