@@ -159,6 +159,48 @@ class PostcopyEngineTest {
     }
 
     @Test
+    void cutsAtRandomPointsNeverLoseTheVm() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        int cuts = 0;
+        for (int i = 0; i < 12; i++) {
+            String engine = i % 2 == 0 ? "postcopy" : "hybrid";
+            Vm src = node.memoryVm("10M", 32 * MIB, "16M", 1, Map.of());
+            String name = src.spec().name();
+            Thread.sleep(300);
+            long budget = i < 3 ? random.nextInt(300) : random.nextInt((int) (12 * MIB));
+            try (CutProxy proxy = new CutProxy(node.receiver.localEndpoint().port(), budget, false)) {
+                MigrationReport r = node.run(MigrationPlan.builder(src.id()).engine(engine).streams(1 + i % 2)
+                        .network(LinkSpec.of(DataRate.parse("200m")))
+                        .destination(new Endpoint("127.0.0.1", proxy.port())).build());
+                if (r.status() == MigrationStatus.COMPLETED) {
+                    assertFalse(proxy.tripped(), "completed although cut at " + budget);
+                } else {
+                    cuts++;
+                    assertEquals(MigrationStatus.FAILED, r.status());
+                    if (r.failureReason().contains("during postcopy")) {
+                        // After the commit: the source keeps the paused, intact last full copy.
+                        assertEquals(VmState.PAUSED, src.state(), r.failureReason());
+                    } else {
+                        assertEquals(VmState.RUNNING, src.state(), "cut at " + budget + ": " + r.failureReason());
+                    }
+                    assertTrue(invariantOf(src).holds(), "the source is intact after a cut at " + budget);
+                }
+            }
+            node.awaitNoIncoming();
+            for (Vm v : node.backend.vms()) {
+                if (v.spec().name().equals(name) && v != src) {
+                    long deadline = System.currentTimeMillis() + 15_000;
+                    while (v.state() == VmState.MIGRATING && System.currentTimeMillis() < deadline) {
+                        Thread.sleep(20);
+                    }
+                }
+            }
+            node.destroyAll();
+        }
+        assertTrue(cuts >= 8, "cuts that failed the migration: " + cuts);
+    }
+
+    @Test
     void badOptionsFailBeforeAnythingMoves() throws Exception {
         Vm src = node.memoryVm("1M", 16 * MIB, "4M", 1, Map.of());
         MigrationReport r = node.run(MigrationPlan.builder(src.id()).engine("postcopy").option("fault-mode", "lazy").build());
