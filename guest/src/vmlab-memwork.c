@@ -248,7 +248,7 @@ static double parse_double(const char *name, const char *v, double min, double m
     errno = 0;
     double d = strtod(v, &end);
     if (errno || end == v || *end || !(d >= min && d <= max))
-        die("%s must be a number in [%g, %g], got '%s'", name, min, max, v);
+        die("%s must be a number in [%.15g, %.15g], got '%s'", name, min, max, v);
     return d;
 }
 
