@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  *   java tools/Reports.java names POLICY_LIST_JSON FAMILY     provider names of a family, one a line
- *   java tools/Reports.java get REPORT_JSON FIELD...          top-level fields, tab-separated
+ *   java tools/Reports.java get REPORT_JSON FIELD...          fields (a.b for nested ones), tab-separated
  *   java tools/Reports.java table LABEL=REPORT_JSON...        comparison table; exit 1 if a run did
  *                                                             not complete verified
  *   java tools/Reports.java after-switchover REPORT_JSON SECONDS
@@ -82,7 +82,11 @@ public final class Reports {
         Map<?, ?> m = object(Path.of(a[0]));
         List<String> out = new ArrayList<>();
         for (int i = 1; i < a.length; i++) {
-            out.add(text(m.get(a[i])));
+            Object v = m;
+            for (String key : a[i].split("\\.")) {
+                v = v instanceof Map<?, ?> inner ? inner.get(key) : null;
+            }
+            out.add(text(v));
         }
         System.out.println(String.join("\t", out));
     }
@@ -222,8 +226,9 @@ public final class Reports {
         if (v == null) {
             return "-";
         }
-        if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
-            return Long.toString(d.longValue());
+        if (v instanceof Double d) {
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue())
+                    : java.math.BigDecimal.valueOf(d).toPlainString();
         }
         return v.toString();
     }
