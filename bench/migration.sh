@@ -55,7 +55,7 @@ V="$WORK/d/bin/vmlab"
 log() { echo "bench: $*" >&2; }
 vm() { echo "\$ bin/vmlab $*" >> "$OUT/commands.txt"; "$V" "$@"; }
 field() { R get "$1" "$2"; }
-ratio() { awk "BEGIN { printf \"%.3f\", $1 / $2 }"; }
+ratio() { awk "BEGIN { if ($2 == 0) print \"n/a\"; else printf \"%.3f\", $1 / $2 }"; }
 
 vm policy:list --json > "$OUT/providers.json"
 ENGINES=$(R names "$OUT/providers.json" engine | tr '\n' ' ')
@@ -69,15 +69,14 @@ IDLE=bench-idle
 log "1. filling a $IDLE_GIB GiB guest with incompressible pages ..."
 vm vm:create --memory "${IDLE_GIB}G" --vcpus 2 --workload memory --param "working-set=${IDLE_GIB}G" \
     --param rate=0 --param fill=page "$IDLE" >/dev/null
-# The fill runs at page-fault speed; once done, the rewrite rate jumps several-fold.
-first=0; waited=0
-while [ $waited -lt 180 ]; do
-    sleep 2; waited=$((waited + 2))
-    vm vm:info --json "$IDLE" > "$WORK/info.json"
-    bps=$(R get "$WORK/info.json" throughput.bytesPerSecond | cut -d. -f1)
-    case "$bps" in ""|*[!0-9]*) bps=0 ;; esac
-    if [ "$first" -eq 0 ]; then first=$bps; continue; fi
-    if [ "$bps" -gt $((first * 3)) ]; then break; fi
+# Filled when no page is zero any more: vm:verify (which pauses the guest for its scan) counts them.
+waited=0
+while :; do
+    sleep 3; waited=$((waited + 3))
+    vm vm:verify --json "$IDLE" > "$WORK/verify.json"
+    zero=$(R get "$WORK/verify.json" zeroPages)
+    [ "$zero" = 0 ] && break
+    if [ $waited -ge 300 ]; then echo "Error: $IDLE still has $zero zero pages after ${waited}s" >&2; exit 1; fi
 done
 vm vm:pause "$IDLE" >/dev/null
 log "   filled after ~${waited}s; migrating at 1 Gbit/s ..."
@@ -99,41 +98,51 @@ R socket-copy "$B2" > "$OUT/2-socket-copy.txt"
 TS=$(cut -f1 "$OUT/2-socket-copy.txt"); MIBSS=$(cut -f2 "$OUT/2-socket-copy.txt")
 
 # ---- 3. Zipf writes: update-history against sequential -----------------------------------------
-# 1 GiB guest, 512 MiB working set written at 96 MiB/s with Zipf page choice (s = 0.99), 1 Gbit/s.
+# 1 GiB guest, 512 MiB working set written at 48 MiB/s with Zipf page choice (s = 0.99), 1 Gbit/s.
+# Without --verify: the engine verifies inside the switchover, which would count as downtime; the
+# guest's invariant is checked once at the end instead (a lost page would break it).
 ZIPF=bench-zipf
 log "3. Zipf writes: update-history against sequential, $REPS run(s) each ..."
-vm vm:create --memory 1G --vcpus 2 --workload memory --param working-set=512M --param rate=96M \
+vm vm:create --memory 1G --vcpus 2 --workload memory --param working-set=512M --param rate=48M \
     --param distribution=zipf "$ZIPF" >/dev/null
-sleep 7 # the workload initialises its working set at the write rate first
+sleep 12 # the workload initialises its working set at the write rate first
 cur=$ZIPF
 for i in $(seq "$REPS"); do
     for o in sequential update-history; do
-        vm migration:start --ordering "$o" --rate 1g --verify --json "$cur" > "$OUT/3-$o-$i.json"
+        vm migration:start --ordering "$o" --rate 1g --json "$cur" > "$OUT/3-$o-$i.json"
         case "$cur" in *-incoming) cur=$ZIPF ;; *) cur=$ZIPF-incoming ;; esac
         sleep 1
     done
 done
+vm vm:pause "$cur" >/dev/null
+vm vm:verify --json "$cur" > "$OUT/3-verify.json"
+[ "$(field "$OUT/3-verify.json" passed)" = true ] || { echo "Error: the Zipf guest does not verify after its migrations" >&2; exit 1; }
 vm vm:destroy "$cur" >/dev/null
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 med() { for f in "$OUT"/3-"$1"-*.json; do field "$f" "$2"; done | median; }
 RS_SEQ=$(med sequential pagesResent); RS_UH=$(med update-history pagesResent)
 DT_SEQ=$(med sequential downtimeMs); DT_UH=$(med update-history downtimeMs)
 TT_SEQ=$(med sequential totalTimeMs); TT_UH=$(med update-history totalTimeMs)
-for f in "$OUT"/3-*.json; do
-    [ "$(field "$f" verified)" = passed ] || { echo "Error: $f did not verify" >&2; exit 1; }
-done
 
 # ---- 4. postcopy: blocking against cooperative faults -------------------------------------------
+# A fresh 1 GiB guest per mode (512 MiB written uniformly at 64 MiB/s); at 1 Gbit/s the missing
+# pages take seconds to arrive after the resume, the window the figure looks at. The guest's
+# invariant is checked on the destination afterwards. BENCH_POSTCOPY_ENGINE names another engine
+# to exercise this part of the script (it must accept the option fault-mode).
+PCENGINE=${BENCH_POSTCOPY_ENGINE:-postcopy}
 PC=""
-if echo " $ENGINES " | grep -q " postcopy "; then
-    log "4. postcopy, fault-mode blocking against cooperative ..."
+if echo " $ENGINES " | grep -q " $PCENGINE "; then
+    log "4. $PCENGINE, fault-mode blocking against cooperative ..."
     PCVM=bench-pc
     PC="yes"
     for mode in blocking cooperative; do
         vm vm:create --memory 1G --vcpus 2 --workload memory --param working-set=512M --param rate=64M "$PCVM" >/dev/null
-        sleep 9
-        vm migration:start --engine postcopy --option "fault-mode=$mode" --rate 1g --verify --json "$PCVM" \
+        sleep 10 # past the workload's initialisation
+        vm migration:start --engine "$PCENGINE" --option "fault-mode=$mode" --rate 1g --json "$PCVM" \
             > "$OUT/4-postcopy-$mode.json"
+        vm vm:pause "$PCVM-incoming" >/dev/null
+        vm vm:verify --json "$PCVM-incoming" > "$OUT/4-verify-$mode.json"
+        [ "$(field "$OUT/4-verify-$mode.json" passed)" = true ] || { echo "Error: the guest does not verify after $PCENGINE ($mode)" >&2; exit 1; }
         vm vm:destroy "$PCVM-incoming" >/dev/null
         R after-switchover "$OUT/4-postcopy-$mode.json" 3 > "$OUT/4-postcopy-$mode.txt"
     done
@@ -154,7 +163,7 @@ fi
     printf '%-62s %11s ms %11s ms %8s\n' "   total time: update-history vs sequential" "$TT_UH" "$TT_SEQ" "$(ratio "$TT_UH" "$TT_SEQ")"
     if [ -n "$PC" ]; then
         CO=$(cut -f1 "$OUT/4-postcopy-cooperative.txt"); BL=$(cut -f1 "$OUT/4-postcopy-blocking.txt")
-        printf '%-62s %8s MiB/s %8s MiB/s %8s\n' "4. postcopy guest throughput, first 3 s after resume: coop vs blocking" \
+        printf '%-62s %8s MiB/s %8s MiB/s %8s\n' "4. $PCENGINE guest throughput, 3 s after resume: coop vs blocking" \
             "$CO" "$BL" "$(ratio "$CO" "$BL")"
         printf '%-62s %14s %14s\n' "   samples in the window (cooperative, blocking)" "$(cut -f2 "$OUT/4-postcopy-cooperative.txt")" "$(cut -f2 "$OUT/4-postcopy-blocking.txt")"
     else
