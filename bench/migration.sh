@@ -37,6 +37,7 @@ TOOLS=$(mktemp -d)
 R() { "$JAVA" -cp "$TOOLS" Reports "$@"; }
 
 OUT="$ROOT/run/bench/migration-$(date +%Y%m%d-%H%M%S)"
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
 cleanup() {
@@ -151,6 +152,7 @@ fi
 # ---- table ---------------------------------------------------------------------------------------
 {
     echo "vmlab migration bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, engines: $ENGINES"
+    echo "load average (1/5/15 min) at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg)"
     printf '%-62s %14s %14s %8s\n' "figure" "measured" "baseline" "ratio"
     printf '%-62s %11s ms %11s ms %8s\n' "1. idle ${IDLE_GIB} GiB at 1 Gbit/s: total time vs floor (bytes*8/rate)" \
         "$T1" "$FLOOR" "$(ratio "$T1" "$FLOOR")"
