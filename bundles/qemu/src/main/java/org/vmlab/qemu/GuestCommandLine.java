@@ -13,13 +13,16 @@ import org.vmlab.api.vm.VmSpec;
 /**
  * The guest kernel command line for a spec: the console, and the spec's workload as options
  * vmlab's guest init reads ({@code vmlab.workload=memory vmlab.mem=<MiB> vmlab.rate=<MiB/s>|max
- * vmlab.dist=uniform|zipf vmlab.check=<s>}, see guest/README.md). Parameters use the names and
- * units of the emu {@code memory} workload, so one spec runs on both backends.
+ * vmlab.dist=uniform|zipf vmlab.zipf=<s> vmlab.check=<s> vmlab.report=1 [vmlab.seed=<n>]}, see
+ * guest/README.md; an idle spec says {@code vmlab.workload=idle}, since the image's default is
+ * memory). Parameters use the names and units of the emu {@code memory} workload, so one spec
+ * runs on both backends; the guest reports its rate every second, one throughput sample each.
  */
 final class GuestCommandLine {
     static final String IDLE = "idle";
     static final String MEMORY = "memory";
-    static final Set<String> MEMORY_PARAMS = Set.of("working-set", "rate", "distribution", "check");
+    static final Set<String> MEMORY_PARAMS = Set.of("working-set", "rate", "distribution", "zipf-s", "check",
+            "seed");
 
     private GuestCommandLine() {
     }
@@ -39,7 +42,14 @@ final class GuestCommandLine {
                     .append(" vmlab.rate=").append(rate == 0 ? "max"
                             : String.format(Locale.ROOT, "%.3f", rate / (double) (1L << 20)))
                     .append(" vmlab.dist=").append(p.get("distribution"))
-                    .append(" vmlab.check=").append(String.format(Locale.ROOT, "%.3f", check));
+                    .append(" vmlab.zipf=").append(p.get("zipf-s"))
+                    .append(" vmlab.check=").append(String.format(Locale.ROOT, "%.3f", check))
+                    .append(" vmlab.report=1");
+            if (p.containsKey("seed")) {
+                sb.append(" vmlab.seed=").append(p.get("seed"));
+            }
+        } else {
+            sb.append(" vmlab.workload=idle");
         }
         if (!extra.isEmpty()) {
             sb.append(' ').append(extra);
@@ -68,7 +78,29 @@ final class GuestCommandLine {
         p.put("working-set", given.getOrDefault("working-set", "64M"));
         p.put("rate", given.getOrDefault("rate", "10M"));
         p.put("distribution", given.getOrDefault("distribution", "uniform"));
+        p.put("zipf-s", given.getOrDefault("zipf-s", "0.99"));
         p.put("check", given.getOrDefault("check", "5"));
+        if (given.containsKey("seed")) {
+            p.put("seed", given.get("seed"));
+            try {
+                long seed = Long.parseLong(given.get("seed").trim());
+                if (seed < 0 || seed > 9_000_000_000_000_000L) {
+                    throw new NumberFormatException();
+                }
+                p.put("seed", Long.toString(seed));
+            } catch (NumberFormatException e) {
+                throw new VmlabException("VM '" + spec.name() + "': seed is an integer 0 to 9e15, not '"
+                        + given.get("seed") + "'");
+            }
+        }
+        try {
+            double z = Double.parseDouble(p.get("zipf-s"));
+            if (!(z >= 0.01 && z <= 10)) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new VmlabException("VM '" + spec.name() + "': zipf-s is 0.01 to 10, not '" + p.get("zipf-s") + "'");
+        }
         try {
             long ws = ByteSize.parse(p.get("working-set")).bytes();
             if (ws < 1) {
