@@ -251,7 +251,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
 
     @Override
     public Vm create(VmSpec spec) {
-        return launch(spec, false);
+        return launch(spec, false, false);
     }
 
     /**
@@ -261,7 +261,16 @@ public class QemuBackend implements VmBackend, AutoCloseable {
      */
     @Override
     public Vm prepareIncoming(VmSpec spec) {
-        return launch(spec, true);
+        return launch(spec, true, true);
+    }
+
+    /**
+     * A destination for QEMU's own migration (engine qemu-native): {@code -incoming defer}, RAM
+     * received by QEMU itself; it starts running as soon as the migration completes unless
+     * {@code startPaused}.
+     */
+    QemuVm prepareNativeIncoming(VmSpec spec, boolean startPaused) {
+        return launch(spec, true, startPaused);
     }
 
     @Override
@@ -307,7 +316,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
 
     // ------------------------------------------------------------ creation
 
-    private QemuVm launch(VmSpec spec, boolean incoming) {
+    private QemuVm launch(VmSpec spec, boolean incoming, boolean startPaused) {
         Objects.requireNonNull(spec, "spec");
         if (!NAME.equals(spec.backend())) {
             throw new IllegalArgumentException("VM '" + spec.name() + "' is for backend '" + spec.backend()
@@ -361,7 +370,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
             reservedMemory += spec.memoryBytes();
         }
         try {
-            return boot(s, id, spec, append, disk, copy, incoming);
+            return boot(s, id, spec, append, disk, copy, incoming, startPaused);
         } finally {
             synchronized (createLock) {
                 reserved.remove(id);
@@ -412,7 +421,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     }
 
     private QemuVm boot(QemuSettings s, String id, VmSpec spec, String append, Path disk, boolean copy,
-                        boolean incoming) {
+                        boolean incoming, boolean startPaused) {
         Accel accel = accelerator();
         Path runDir = s.runRoot().resolve(id);
         if (Files.exists(runDir)) {
@@ -426,7 +435,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
         }
         long t0 = System.nanoTime();
         QemuProcess p = QemuProcess.start(s.qemuBinary(), runDir, new QemuProcess.Launch(id, spec.memoryBytes(),
-                spec.vcpus(), accel.name(), s.kernel(), s.initrd(), append, disk, copy, incoming, incoming));
+                spec.vcpus(), accel.name(), s.kernel(), s.initrd(), append, disk, copy, incoming, startPaused));
         QmpClient qmp = null;
         QemuGuestMemory mem = null;
         QemuVm vm = null;

@@ -361,6 +361,28 @@ public final class QemuVm implements Vm {
         }
     }
 
+    /**
+     * QEMU's own migration into this (incoming) VM completed: it has its device state, and runs
+     * if QEMU started it. The workload view starts on its console.
+     */
+    void nativeIncomingDone() {
+        synchronized (lock) {
+            awaitingDeviceState = false;
+            vcpusRunning = "running".equals(Json.str(qmp.execute("query-status", null, QMP_TIMEOUT), "status"));
+            backend.startWorkloadView(this);
+        }
+    }
+
+    /** Sets QEMU migration capabilities (name to on/off) on this VM. */
+    void setCapabilities(Map<String, Boolean> caps) {
+        List<Map<String, Object>> l = new java.util.ArrayList<>();
+        caps.forEach((k, v) -> l.add(Map.of("capability", k, "state", v)));
+        qmp.execute("migrate-set-capabilities", Map.of("capabilities", l), QMP_TIMEOUT);
+        if (caps.containsKey("x-ignore-shared")) {
+            migrationUsed = caps.get("x-ignore-shared");
+        }
+    }
+
     private void setIgnoreShared() {
         if (!migrationUsed) {
             qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
