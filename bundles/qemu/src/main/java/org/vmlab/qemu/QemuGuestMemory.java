@@ -24,11 +24,19 @@ import org.vmlab.api.memory.Xxh64;
  * here too (in chunks of at most 1 GiB), so reads and writes are the guest's memory itself.
  *
  * <p>Guest stores bypass the JVM, so the dirty log works by content: it keeps an XXH64 hash per
- * page and each {@link DirtyLog#sync()} rehashes every page and reports those whose hash changed.
- * A change is missed only if old and new content collide in XXH64 (about 2<sup>-64</sup>), and a
- * page written back to its previous content is (correctly, for migration) not reported. A store
- * racing the rehash leaves a hash of whatever was read; the final content differs from it, so the
- * next sync reports the page. Postcopy is not offered: QEMU's vCPUs cannot wait on vmlab.
+ * page and each {@link DirtyLog#sync()} rehashes every page and reports those whose hash changed
+ * since the previous sync. A change is missed only if old and new content collide in XXH64
+ * (about 2<sup>-64</sup>). A store racing the rehash leaves a hash of whatever was read; the final
+ * content differs from it, so the next sync reports the page.
+ *
+ * <p>Content comparison alone has an A-B-A hole: an engine reads a page while it holds B, and by
+ * the next sync the guest has put back A, the content of the previous sync, so the page looks
+ * clean although the destination got B (seen with pages the guest kernel zeroes again). So while
+ * the log runs, every page handed out by {@link #read}, {@link #readPage} or found zero by
+ * {@link #isZero} is hashed as handed out, and if that differs from the last sync's hash the page
+ * gets a sticky mark that the next sync reports whatever the content is then. Readers other than
+ * the engine (verifiers) can only add such reports, never hide one. Postcopy is not offered:
+ * QEMU's vCPUs cannot wait on vmlab.
  */
 public final class QemuGuestMemory implements GuestMemory {
     static final int CHUNK_SHIFT = 30;
@@ -42,6 +50,13 @@ public final class QemuGuestMemory implements GuestMemory {
     private final long pageCount;
     private volatile ByteBuffer[] chunks;
     private final ContentDirtyLog dirtyLog = new ContentDirtyLog();
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+    private static final long ZERO_HASH = Xxh64.hash(new byte[Pages.SIZE], 0);
+    /** Per-page hash at the last sync while the log runs, else null. */
+    private volatile long[] syncHashes;
+    /** Pages handed out with content other than the last sync's, while the log runs. */
+    private volatile long[] sticky;
 
     private QemuGuestMemory(String owner, long size, ByteBuffer[] chunks) {
         this.owner = owner;
@@ -137,6 +152,27 @@ public final class QemuGuestMemory implements GuestMemory {
             off += n;
         }
         dst.position(pos);
+        long[] h = syncHashes;
+        if (h != null) {
+            ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            int at = pos - (int) bytes;
+            for (int i = 0; i < pages; i++) {
+                handedOut(h, pfn + i, Xxh64.hash(le, at + i * Pages.SIZE, Pages.SIZE, 0));
+            }
+        }
+    }
+
+    /** Marks a page sticky-dirty if what was handed out differs from its last synced content. */
+    private void handedOut(long[] h, long pfn, long hash) {
+        long[] st = sticky;
+        if (st == null || hash == (long) LONGS.getOpaque(h, (int) pfn)) {
+            return;
+        }
+        int w = (int) (pfn >>> 6);
+        long bit = 1L << pfn;
+        if (((long) LONGS.getOpaque(st, w) & bit) == 0) {
+            LONGS.getAndBitwiseOr(st, w, bit);
+        }
     }
 
     @Override
@@ -194,6 +230,10 @@ public final class QemuGuestMemory implements GuestMemory {
                 return false;
             }
         }
+        long[] h = syncHashes;
+        if (h != null) {
+            handedOut(h, pfn, ZERO_HASH); // an engine sends "zero" for it
+        }
         return true;
     }
 
@@ -237,6 +277,8 @@ public final class QemuGuestMemory implements GuestMemory {
                 h[i] = hash(cs, i);
             }
             hashes = h;
+            sticky = new long[(h.length + 63) >>> 6];
+            syncHashes = h;
         }
 
         @Override
@@ -246,11 +288,16 @@ public final class QemuGuestMemory implements GuestMemory {
                 throw new IllegalStateException("the dirty log of VM '" + owner + "' is not running");
             }
             ByteBuffer[] cs = chunks();
+            long[] st = sticky;
             long[] bits = new long[(h.length + 63) >>> 6];
+            for (int w = 0; w < bits.length; w++) {
+                // Take the sticky marks before rehashing: a mark set later is kept for the next sync.
+                bits[w] = (long) LONGS.getOpaque(st, w) != 0 ? (long) LONGS.getAndSet(st, w, 0L) : 0L;
+            }
             for (int i = 0; i < h.length; i++) {
                 long now = hash(cs, i);
-                if (now != h[i]) {
-                    h[i] = now;
+                if (now != (long) LONGS.getOpaque(h, i)) {
+                    LONGS.setOpaque(h, i, now);
                     bits[i >>> 6] |= 1L << i;
                 }
             }
@@ -259,6 +306,8 @@ public final class QemuGuestMemory implements GuestMemory {
 
         @Override
         public synchronized void stop() {
+            syncHashes = null;
+            sticky = null;
             hashes = null;
         }
 

@@ -105,6 +105,7 @@ public final class QemuNativeEngine implements TransferEngine {
         final List<RoundStats> rounds = new ArrayList<>();
         QemuVm dst;
         boolean sourceMigrating;
+        Verification verdict = Verification.NOT_REQUESTED;
 
         Run(MigrationPlan plan, MigrationContext ctx) {
             this.plan = plan;
@@ -121,7 +122,7 @@ public final class QemuNativeEngine implements TransferEngine {
             cleanupAfterFailure();
             long ms = (System.nanoTime() - t0) / 1_000_000;
             return new MigrationReport(plan.id(), status, NAME, String.valueOf(plan.ordering()), vm.id(),
-                    destinationText(), ms, 0, 0, 0, 0, rounds.size(), 0, 0, 0, Verification.NOT_REQUESTED, why,
+                    destinationText(), ms, 0, 0, 0, 0, rounds.size(), 0, 0, 0, verdict, why,
                     rounds, timeline);
         }
 
@@ -187,7 +188,13 @@ public final class QemuNativeEngine implements TransferEngine {
                 Verification verified = Verification.NOT_REQUESTED;
                 if (plan.verify()) {
                     phase(MigrationPhase.VERIFY);
-                    verified = sameMemory(src, dst) ? Verification.PASSED : Verification.FAILED;
+                    String bad = compareMemory(src, dst);
+                    if (bad != null) {
+                        // The source is intact (stopped in postmigrate): it runs on, the copy goes.
+                        verdict = Verification.FAILED;
+                        return failed(MigrationStatus.FAILED, "verification failed: " + bad);
+                    }
+                    verified = Verification.PASSED;
                     dst.qmp().execute("cont", null, T);
                 }
                 dst.nativeIncomingDone();
@@ -338,25 +345,32 @@ public final class QemuNativeEngine implements TransferEngine {
         }
     }
 
-    /** Whether two guests' memories are equal, page by page (both stopped). */
-    static boolean sameMemory(QemuVm a, QemuVm b) {
+    /**
+     * Compares two stopped guests' memories page by page: null if equal, else one sentence with the
+     * number of differing pages and the first few.
+     */
+    static String compareMemory(QemuVm a, QemuVm b) {
         long n = a.memory().pageCount();
         if (n != b.memory().pageCount()) {
-            return false;
+            return "the guests have " + n + " and " + b.memory().pageCount() + " pages";
         }
         ByteBuffer pa = ByteBuffer.allocate(Pages.SIZE);
         ByteBuffer pb = ByteBuffer.allocate(Pages.SIZE);
+        long diff = 0;
+        List<Long> first = new ArrayList<>();
         for (long pfn = 0; pfn < n; pfn++) {
             pa.clear();
             pb.clear();
             a.memory().readPage(pfn, pa);
             b.memory().readPage(pfn, pb);
             if (!pa.flip().equals(pb.flip())) {
-                LOG.warn("verification: page {} differs between '{}' and '{}'", pfn, a.id(), b.id());
-                return false;
+                diff++;
+                if (first.size() < 5) {
+                    first.add(pfn);
+                }
             }
         }
-        return true;
+        return diff == 0 ? null : diff + " pages differ between source and destination, first " + first;
     }
 
     static int freePort() {

@@ -90,6 +90,16 @@ class QemuNativeEngineTest {
                     + r.setupTimeMs() + " ms, downtime " + r.downtimeMs() + " ms, " + r.bytesNetwork()
                     + " bytes, rounds " + r.rounds() + ", pages " + r.pagesSent() + " (zero " + r.pagesZero()
                     + "), verified " + r.verified());
+            if (r.status() == MigrationStatus.FAILED) {
+                // QEMU 7.2 under TCG has been seen to miss a few dirty pages (see README); verification
+                // must catch that and leave the source running with no destination left behind.
+                assertEquals(Verification.FAILED, r.verified(), r.failureReason());
+                assertTrue(r.failureReason().startsWith("verification failed: "), r.failureReason());
+                assertEquals(VmState.RUNNING, src.state());
+                assertEquals("running", src.qmp().execute("query-status", null, QemuVm.QMP_TIMEOUT).get("status"));
+                assertEquals(List.of(src), b.vms());
+                return;
+            }
             assertEquals(MigrationStatus.COMPLETED, r.status(), r.failureReason());
             assertEquals(Verification.PASSED, r.verified());
             assertTrue(r.totalTimeMs() > 0 && r.bytesNetwork() > 0 && r.rounds() >= 1, r.toString());
@@ -101,10 +111,21 @@ class QemuNativeEngineTest {
             assertEquals("running", dst.qmp().execute("query-status", null, QemuVm.QMP_TIMEOUT).get("status"));
             assertTrue(QemuTestSupport.waitFor(dst.process().consoleLog(), "tick", Duration.ofSeconds(20)),
                     "the guest runs on at the destination");
+        } finally {
+            b.close();
+        }
+    }
 
+    @Test
+    void refusesOtherBackendsAndRemoteDestinations() throws Exception {
+        QemuBackend b = new QemuBackend(QemuTestSupport.settings(dir).withAccelerator("tcg"));
+        QemuNativeEngine engine = new QemuNativeEngine(b);
+        try {
             Vm notQemu = (Vm) java.lang.reflect.Proxy.newProxyInstance(Vm.class.getClassLoader(),
                     new Class<?>[] {Vm.class}, (p, m, a) -> m.getName().equals("id") ? "e" : "emu");
             assertTrue(engine.unsupportedReason(notQemu).orElseThrow().contains("only qemu VMs"));
+            MigrationReport r = engine.migrate(MigrationPlan.builder("e").engine("qemu-native").build(), context(notQemu));
+            assertEquals(MigrationStatus.FAILED, r.status());
         } finally {
             b.close();
         }
