@@ -153,7 +153,14 @@ public final class QemuProcess {
                     + " bytes at most); configure a shorter runDir for org.vmlab.qemu");
         }
         try {
-            Files.createDirectories(runDir.getParent());
+            Files.createDirectories(runDir.getParent(), PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            String me = System.getProperty("user.name");
+            String owner = Files.getOwner(runDir.getParent()).getName();
+            if (me != null && !me.equals(owner)) {
+                throw new VmlabException("the run folder root " + runDir.getParent() + " belongs to " + owner
+                        + ", not to " + me + "; refusing to run VMs there");
+            }
             Files.createDirectory(runDir, PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {

@@ -70,10 +70,35 @@ public record QemuSettings(String qemuBinary, Path runRoot, Path kernel, Path in
         // The uncompressed kernel when the image has one: TCG boots it 10+ s faster (no decompression).
         Path vmlinux = imageDir.resolve("vmlinux");
         Path kernel = Files.isRegularFile(vmlinux) ? vmlinux : imageDir.resolve("vmlinuz");
-        return new QemuSettings("qemu-system-x86_64", karafData.resolve("vmlab").resolve("qemu"),
+        return new QemuSettings("qemu-system-x86_64", socketSafe(karafData.resolve("vmlab").resolve("qemu")),
                 kernel, imageDir.resolve("initramfs.img"),
                 Files.exists(disk) ? disk : null, "auto", "", VMLAB_READY,
                 Duration.ofSeconds(120), Duration.ofSeconds(8), defaultMaxGuestMemory());
+    }
+
+    /** Room a run root must leave for {@code /<vm id>/agent.sock} with ids of up to 40 characters. */
+    private static final int RUN_FOLDER_RESERVE = 1 + 40 + "/agent.sock".length();
+
+    /**
+     * {@code preferred}, or, where it is too long for the Unix sockets QEMU opens in each run
+     * folder, a short owner-only folder in /tmp named after it (the same one on every start, so a
+     * restart still reaps what a crashed instance left there).
+     */
+    static Path socketSafe(Path preferred) {
+        Path abs = preferred.toAbsolutePath().normalize();
+        if (abs.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + RUN_FOLDER_RESERVE
+                <= QemuProcess.MAX_SOCKET_PATH) {
+            return abs;
+        }
+        String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_.-]", "_");
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(abs.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return Path.of("/tmp", "vmlab-" + user, // not java.io.tmpdir: Karaf points that into data/
+                    "q-" + java.util.HexFormat.of().formatHex(d, 0, 6));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
 
     public QemuSettings withRunRoot(Path runRoot) {

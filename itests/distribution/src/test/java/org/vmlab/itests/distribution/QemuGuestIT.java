@@ -1,0 +1,174 @@
+package org.vmlab.itests.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Real QEMU guests through {@code bin/vmlab}, as a new user drives them: vmlab's guest image
+ * (guest/build.sh) booted with the memory workload, migrated with vmlab's precopy (guest RAM over
+ * vmlab's data plane, QEMU carrying only device state) and back with QEMU's own migration, both
+ * verified, five times in a row; afterwards no QEMU process and no run folder is left. vmlab's
+ * precopy must pass verification every time; QEMU's own migration either passes or, where QEMU
+ * missed pages (seen under TCG), fails its verification with the source running on.
+ * Skipped, with one line saying why, where QEMU or the guest image is missing.
+ */
+@Timeout(1800)
+class QemuGuestIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int RUNS = 5;
+    private static Distribution dist;
+    private int nativeVerifyFailures;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        Path image = Path.of(System.getProperty("vmlab.guest.image", "none"));
+        boolean qemu = Stream.of(System.getenv("PATH").split(":"))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64")));
+        assumeTrue(qemu, "QEMU guest tests skipped: qemu-system-x86_64 is not installed (.ci/run installs qemu-system-x86)");
+        assumeTrue(Files.isRegularFile(image.resolve("initramfs.img")),
+                "QEMU guest tests skipped: no guest image at " + image + " (guest/build.sh makes it)");
+        dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")),
+                Path.of(System.getProperty("vmlab.work.dir") + "-qemu"));
+        Files.writeString(dist.home.resolve("etc/org.vmlab.qemu.cfg"), "imageDir = " + image + "\n");
+        // Its own receiver port, so that nothing else on 7301 can get in the way.
+        Files.writeString(dist.home.resolve("etc/org.vmlab.transport.cfg"), "host = 127.0.0.1\nport = 7321\n");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (dist != null) {
+            dist.close();
+            assertTrue(dist.karafProcess().isEmpty(), "the Karaf JVM is gone");
+            assertTrue(qemuProcesses().isEmpty(), "no QEMU of this instance is left: " + qemuProcesses());
+        }
+    }
+
+    @Test
+    void realGuestsMoveWithVmlabPrecopyAndWithQemuNativeVerifiedAndLeaveNothingBehind() throws Exception {
+        for (int run = 1; run <= RUNS; run++) {
+            String vm = "q" + run;
+            String ordering = run % 2 == 0 ? "update-history" : "sequential";
+            long t0 = System.nanoTime();
+            Distribution.Result created = dist.vmlab("vm:create", "--backend", "qemu", "--memory", "256M", "--vcpus", "1",
+                    "--workload", "memory", "--param", "working-set=32M", "--param", "rate=8M", "--param", "check=1", vm);
+            assertEquals(0, created.exit(), created.stdout() + created.stderr());
+            long bootMs = (System.nanoTime() - t0) / 1_000_000;
+
+            JsonNode there = migrate(vm, "precopy", ordering);
+            String incoming = vm + "-incoming";
+            assertGuestRunsOn(incoming);
+
+            JsonNode back = migrateNative(incoming);
+            String where = "completed".equalsIgnoreCase(back.get("status").asText()) ? vm : incoming;
+            if (where.equals(incoming)) {
+                nativeVerifyFailures++;
+            }
+            assertGuestRunsOn(where);
+            Distribution.Result destroyed = dist.vmlab("vm:destroy", where);
+            assertEquals(0, destroyed.exit(), destroyed.stderr());
+            assertTrue(qemuProcesses().isEmpty(), "run " + run + ": QEMU processes left: " + qemuProcesses());
+            assertTrue(runFolders().isEmpty(), "run " + run + ": run folders left: " + runFolders());
+            System.out.printf("qemu run %d: boot %d ms; precopy/%s total %d ms, downtime %d ms, %.1f MiB;"
+                            + " qemu-native total %d ms, downtime %d ms, %.1f MiB%n", run, bootMs, ordering,
+                    there.get("totalTimeMs").asLong(), there.get("downtimeMs").asLong(),
+                    there.get("bytesNetwork").asLong() / 1048576.0, back.get("totalTimeMs").asLong(),
+                    back.get("downtimeMs").asLong(), back.get("bytesNetwork").asLong() / 1048576.0);
+        }
+        System.out.printf("qemu-native verification failures: %d of %d%n", nativeVerifyFailures, RUNS);
+    }
+
+    @Test
+    void postcopyOnAQemuGuestSaysWhyNotInOneLine() throws Exception {
+        Distribution.Result created = dist.vmlab("vm:create", "--backend", "qemu", "--memory", "128M", "idle-q");
+        assertEquals(0, created.exit(), created.stdout() + created.stderr());
+        try {
+            Distribution.Result r = dist.vmlab("migration:start", "--engine", "postcopy", "idle-q");
+            assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            List<String> lines = r.stderr().lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), r.stderr());
+            assertTrue(lines.get(0).startsWith("Error:") && lines.get(0).contains("postcopy")
+                    && lines.get(0).contains("qemu"), lines.get(0));
+            assertTrue(dist.vmlab("vm:info", "idle-q").stdout().toLowerCase().contains("running"));
+        } finally {
+            dist.vmlab("vm:destroy", "idle-q");
+        }
+    }
+
+    /**
+     * QEMU's own migration, verified. QEMU 7.2 under TCG has been seen to miss a few pages the
+     * guest wrote during the migration (about half the runs on a busy 2-core machine); vmlab's
+     * verification must then catch it, fail the migration and keep the source running and intact.
+     */
+    private JsonNode migrateNative(String vm) throws Exception {
+        Distribution.Result r = dist.vmlab("migration:start", "--engine", "qemu-native", "--rate", "1g", "--verify",
+                "--json", vm);
+        JsonNode report = JSON.readTree(r.stdout());
+        if ("completed".equalsIgnoreCase(report.get("status").asText())) {
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals("passed", report.get("verified").asText().toLowerCase(), report.toString());
+        } else {
+            assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            assertEquals("failed", report.get("verified").asText().toLowerCase(), report.toString());
+            assertTrue(report.get("failureReason").asText().startsWith("verification failed"), report.toString());
+            System.out.println("qemu-native verification failed (source kept running): " + report.get("failureReason").asText());
+        }
+        assertEquals("qemu-native", report.get("engine").asText());
+        return report;
+    }
+
+    private static JsonNode migrate(String vm, String engine, String ordering) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("migration:start", "--engine", engine, "--rate", "1g",
+                "--verify", "--json"));
+        if (ordering != null) {
+            args.addAll(List.of("--ordering", ordering));
+        }
+        args.add(vm);
+        Distribution.Result r = dist.vmlab(args.toArray(String[]::new));
+        assertEquals(0, r.exit(), engine + " of " + vm + ": " + r.stdout() + r.stderr());
+        JsonNode report = JSON.readTree(r.stdout());
+        assertEquals("completed", report.get("status").asText().toLowerCase(), report.toString());
+        assertEquals("passed", report.get("verified").asText().toLowerCase(), report.toString());
+        assertEquals(engine, report.get("engine").asText());
+        return report;
+    }
+
+    /** The guest runs there: its in-guest checks go on and vmlab's scan of its RAM holds. */
+    private static void assertGuestRunsOn(String vm) throws Exception {
+        JsonNode info = JSON.readTree(dist.vmlab("vm:info", "--json", vm).stdout());
+        assertEquals("running", info.get("state").asText().toLowerCase(), info.toString());
+        Distribution.Result verify = dist.vmlab("vm:verify", vm);
+        assertEquals(0, verify.exit(), verify.stdout() + verify.stderr());
+    }
+
+    private static List<ProcessHandle> qemuProcesses() {
+        String marker = dist.home.toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
+                .toList();
+    }
+
+    private static List<Path> runFolders() throws IOException {
+        Path root = dist.home.resolve("data/vmlab/qemu");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(Files::isDirectory).toList();
+        }
+    }
+}
