@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #send} is thread-safe; {@link #receive} must be called by one thread at a time.
  */
 public final class FrameChannel implements AutoCloseable {
-    /** Protocol version spoken by this build. */
-    public static final int VERSION = 1;
+    /** Protocol version spoken by this build (2: LZ4 page records replace version 1's deflate). */
+    public static final int VERSION = 2;
     /** The largest payload accepted or sent. */
     public static final int MAX_FRAME = 8 << 20;
     /** Bytes of a frame header. */
