@@ -311,9 +311,12 @@ class FrameChannelTest {
     }
 
     /** A batch of one record: pfn 0, this kind and these bytes. */
-    static ByteBuffer record(int kind, byte... rest) {
+    static ByteBuffer record(int kind, int... rest) {
         ByteBuffer b = ByteBuffer.allocate(8 + 9 + rest.length);
-        b.putInt(0).putInt(1).putLong(0).put((byte) kind).put(rest);
+        b.putInt(0).putInt(1).putLong(0).put((byte) kind);
+        for (int v : rest) {
+            b.put((byte) v);
+        }
         return b.flip().asReadOnlyBuffer();
     }
 
@@ -328,7 +331,7 @@ class FrameChannelTest {
         assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 0)).contains("bad LZ4 length 0"));
         assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0x10, 1, 0)).contains("bad LZ4 length 4097"));
         assertTrue(refusal(record(PageBatch.LZ4, 0x7f, 0, 0, 0)).contains("bad LZ4 length"));
-        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 3, 0x10, 'a', 'b')).contains("bad LZ4 length 3"));
+        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 4, 0x10, 'a', 'b')).contains("bad LZ4 length 4"));
         assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 2, 0x10, 'a')).contains("decodes to 1 bytes"));
         assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 4, 0x00, 9, 0, 0)).contains("before the start"));
         assertTrue(refusal(record(2, 0, 0, 0, 4, 1, 2, 3, 4)).contains("only accepts LZ4"));
