@@ -117,6 +117,9 @@ public final class FrameChannel implements AutoCloseable {
                 if (isClosed()) {
                     throw new SocketException("Socket is closed");
                 }
+                if (!isBound()) {
+                    throw new SocketException("Socket is not bound yet");
+                }
                 Socket s = new MeteredSocket();
                 implAccept(s);
                 return s;
@@ -321,8 +324,8 @@ public final class FrameChannel implements AutoCloseable {
             } else if (m[1] == 3 && m[0] == 0x15) {
                 hint = " (that is a TLS alert: the peer requires TLS, this node does not use it)";
             }
-            throw new TransportException("not a vmlab migration peer: the " + who
-                    + " sent bytes " + java.util.HexFormat.of().formatHex(m) + " instead of the magic 'VMLB'" + hint);
+            throw new TransportException("not a vmlab migration peer: the " + who + " "
+                    + socket.getRemoteSocketAddress() + " sent bytes " + java.util.HexFormat.of().formatHex(m) + " instead of the magic 'VMLB'" + hint);
         }
     }
 
