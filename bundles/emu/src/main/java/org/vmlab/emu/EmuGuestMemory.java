@@ -1,5 +1,7 @@
 package org.vmlab.emu;
 
+import org.vmlab.api.memory.Xxh64;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;

@@ -67,10 +67,17 @@ public final class EmuPostcopyMemory implements PostcopyMemory {
     private final AtomicLong blockNanos = new AtomicLong();
     /** vCPU threads with tasks parked on pages of this memory: a fill unparks them. */
     private final Set<Thread> parkedVcpus = ConcurrentHashMap.newKeySet();
+    /** Told once when postcopy ends with pages missing: the VM cannot go on (set by its VM). */
+    private volatile java.util.function.Consumer<String> failureListener = reason -> { };
 
     EmuPostcopyMemory(EmuGuestMemory memory, String owner) {
         this.memory = memory;
         this.owner = owner;
+    }
+
+    /** Who learns that postcopy failed with pages missing (the owning VM, which then fails). */
+    void onFailure(java.util.function.Consumer<String> listener) {
+        this.failureListener = Objects.requireNonNull(listener, "listener");
     }
 
     @Override
@@ -163,6 +170,11 @@ public final class EmuPostcopyMemory implements PostcopyMemory {
         }
         for (Thread t : parkedVcpus) {
             LockSupport.unpark(t);
+        }
+        try {
+            failureListener.accept(msg);
+        } catch (RuntimeException e) {
+            LOG.warn("postcopy failure listener of VM '{}' failed: {}", owner, e.toString());
         }
         throw new VmlabException(msg);
     }

@@ -60,6 +60,10 @@ public final class EmuVm implements Vm {
         this.vcpus = vcpus;
         this.devices = List.copyOf(spec.devices());
         this.state = initial;
+        memory.emuPostcopy().onFailure(reason -> {
+            LOG.error("VM '{}' failed: {}", id, reason);
+            fail();
+        });
     }
 
     // ------------------------------------------------------------ accessors

@@ -1,5 +1,7 @@
 package org.vmlab.emu;
 
+import org.vmlab.api.memory.Xxh64;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -38,7 +38,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.migration.Endpoint;
+import org.vmlab.api.memory.FaultMode;
 import org.vmlab.api.memory.GuestMemory;
+import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.provider.ProviderProperties;
 import org.vmlab.api.vm.Vm;
@@ -336,6 +338,7 @@ public final class MigrationReceiver implements AutoCloseable {
         String migrationId = in.readUTF();
         int streams = in.readInt();
         boolean compress = in.readBoolean();
+        boolean postcopy = in.readBoolean();
         if (streams < 1 || streams > 64) {
             throw new TransportException("OPEN asks for " + streams + " streams (1..64)");
         }
@@ -352,6 +355,12 @@ public final class MigrationReceiver implements AutoCloseable {
         } catch (RuntimeException e) {
             sendError(ch, "destination cannot prepare VM '" + spec.name() + "': " + e.getMessage());
             ch.close();
+            return;
+        }
+        if (postcopy && vm.memory().postcopy().isEmpty()) {
+            sendError(ch, "the destination's '" + spec.backend() + "' backend cannot do postcopy");
+            ch.close();
+            safeDestroy(vm, migrationId);
             return;
         }
         byte[] t = new byte[16];
@@ -371,6 +380,14 @@ public final class MigrationReceiver implements AutoCloseable {
             session.controlLoop();
         } catch (IOException | RuntimeException e) {
             session.fail(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    private static void safeDestroy(Vm vm, String migrationId) {
+        try {
+            vm.destroy();
+        } catch (RuntimeException e) {
+            LOG.warn("migration {}: cannot destroy VM '{}': {}", migrationId, vm.id(), e.getMessage());
         }
     }
 
@@ -405,10 +422,7 @@ public final class MigrationReceiver implements AutoCloseable {
                     case Protocol.PAGES -> reader.read(f.payload(), s::apply);
                     case Protocol.PING -> {
                     }
-                    case Protocol.FLUSH -> {
-                        s.flushed.countDown();
-                        return;
-                    }
+                    case Protocol.FLUSH -> s.flushed.countDown(); // postcopy pushes may follow
                     default -> throw new TransportException("unexpected " + Protocol.name(f.type()) + " on a data stream");
                 }
             }
@@ -417,6 +431,14 @@ public final class MigrationReceiver implements AutoCloseable {
         } finally {
             reader.close();
         }
+    }
+
+    private static long bitmapCount(long[] bitmap) {
+        long n = 0;
+        for (long w : bitmap) {
+            n += Long.bitCount(w);
+        }
+        return n;
     }
 
     private static void closeQuietly(Socket s) {
@@ -442,6 +464,8 @@ public final class MigrationReceiver implements AutoCloseable {
         final boolean[] attached;
         private boolean committed;
         private String failure;
+        /** Set at a postcopy switchover: arriving pages then go through postcopy memory. */
+        private volatile IncomingPostcopy postcopy;
 
         Session(String token, String migrationId, Vm vm, int streams, FrameChannel control) {
             this.token = token;
@@ -471,6 +495,11 @@ public final class MigrationReceiver implements AutoCloseable {
 
         /** Installs a page unless a newer round's copy is already there (streams race). */
         void apply(int round, long pfn, ByteBuffer content) {
+            IncomingPostcopy pc = postcopy;
+            if (pc != null) {
+                pc.fill(pfn, content);
+                return;
+            }
             int p = (int) pfn;
             synchronized (locks[p & (locks.length - 1)]) {
                 int have = pageRound[p];
@@ -500,6 +529,10 @@ public final class MigrationReceiver implements AutoCloseable {
                         switchover(f, timeout);
                         return;
                     }
+                    case Protocol.POSTCOPY_SWITCH -> {
+                        postcopySwitchover(f, timeout);
+                        return;
+                    }
                     default -> throw new TransportException("unexpected " + Protocol.name(f.type()) + " on the control connection");
                 }
             }
@@ -514,32 +547,14 @@ public final class MigrationReceiver implements AutoCloseable {
             }
             byte[] device = new byte[len];
             in.readFully(device);
-            try {
-                if (!flushed.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    throw new TransportException("data streams did not finish within " + timeout.toMillis() + " ms");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new TransportException("interrupted");
-            }
-            synchronized (this) {
-                if (failure != null) {
-                    throw new TransportException(failure);
-                }
-            }
+            awaitFlushed(timeout);
             vm.loadDeviceState(device);
             if (verify) {
-                long pages = memory.pageCount();
-                for (long start = 0; start < pages; start += Protocol.HASHES_PER_FRAME) {
-                    int n = (int) Math.min(Protocol.HASHES_PER_FRAME, pages - start);
-                    ByteBuffer b = ByteBuffer.allocate(12 + 8 * n);
-                    b.putLong(start).putInt(n);
-                    for (int i = 0; i < n; i++) {
-                        b.putLong(memory.pageHash(start + i));
-                    }
-                    control.send(Protocol.HASHES, b.array());
+                long[] hashes = new long[Math.toIntExact(memory.pageCount())];
+                for (int pfn = 0; pfn < hashes.length; pfn++) {
+                    hashes[pfn] = memory.pageHash(pfn);
                 }
-                control.send(Protocol.VERIFY_READY);
+                sendHashes(hashes);
             }
             while (true) {
                 Frame g = control.receive(Protocol.SMALL_FRAME);
@@ -571,6 +586,153 @@ public final class MigrationReceiver implements AutoCloseable {
             }
             LOG.info("migration {}: VM '{}' runs here now", migrationId, vm.id());
             closeAll();
+        }
+
+        /**
+         * Postcopy: load the device state over memory whose missing pages fault, wait for the
+         * commit, resume at once, and serve until every page is in or the source is lost.
+         */
+        private void postcopySwitchover(Frame f, Duration timeout) throws IOException {
+            DataInputStream in = Protocol.in(f);
+            boolean verify = in.readBoolean();
+            int modeByte = in.readByte();
+            if (modeByte != 0 && modeByte != 1) {
+                throw new TransportException("unknown fault mode " + modeByte);
+            }
+            FaultMode mode = modeByte == 1 ? FaultMode.COOPERATIVE : FaultMode.BLOCKING;
+            int words = in.readInt();
+            long pages = memory.pageCount();
+            if (words != (int) ((pages + 63) >>> 6)) {
+                throw new TransportException("missing-page bitmap of " + words + " words for " + pages + " pages");
+            }
+            long[] bitmap = new long[words];
+            for (int i = 0; i < words; i++) {
+                bitmap[i] = in.readLong();
+            }
+            int len = in.readInt();
+            if (len < 0 || len > FrameChannel.MAX_FRAME) {
+                throw new TransportException("device state of " + len + " bytes");
+            }
+            byte[] device = new byte[len];
+            in.readFully(device);
+            awaitFlushed(timeout);
+            IncomingPostcopy pc = new IncomingPostcopy(migrationId, vm, control, timeout, verify, mode,
+                    PageSet.ofBitmap(pages, bitmap));
+            postcopy = pc;
+            pc.begin();
+            CountDownLatch commit = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            Thread reader = new Thread(() -> postcopyControl(pc, commit, done), "vmlab-receiver-postcopy-" + migrationId);
+            reader.setDaemon(true);
+            reader.start();
+            vm.loadDeviceState(device); // may fault: the reader installs the pages it needs
+            control.send(Protocol.POSTCOPY_READY);
+            try {
+                if (!commit.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new TransportException("no COMMIT within " + timeout.toMillis() + " ms");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TransportException("interrupted");
+            }
+            synchronized (this) {
+                if (failure != null) {
+                    throw new TransportException(failure);
+                }
+                committed = true;
+            }
+            pc.committed();
+            // Past the commit the VM lives only here.
+            try {
+                vm.resume();
+                pc.resumed();
+                control.send(Protocol.RESUMED);
+                LOG.info("migration {}: VM '{}' runs here now; {} pages follow by postcopy", migrationId, vm.id(),
+                        bitmapCount(bitmap));
+                pc.awaitComplete();
+                vm.endMigration();
+                ByteBuffer c = ByteBuffer.allocate(16);
+                c.putLong(pc.postcopyNanos()).putLong(pc.blockTime().toNanos());
+                control.send(Protocol.COMPLETE, c.array());
+                if (verify) {
+                    sendHashes(pc.hashes());
+                }
+                // Let the source read everything before the connection closes.
+                done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("migration {}: postcopy of VM '{}' failed: {}", migrationId, vm.id(), e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                pc.close();
+                sessions.remove(token);
+                closeAll();
+            }
+        }
+
+        /** The destination's control reader during postcopy. */
+        private void postcopyControl(IncomingPostcopy pc, CountDownLatch commit, CountDownLatch done) {
+            PageBatch.Reader reader = new PageBatch.Reader(pageRound.length);
+            try {
+                while (true) {
+                    Frame g = control.receive();
+                    switch (g.type()) {
+                        case Protocol.PAGES -> reader.read(g.payload(), (round, pfn, content) -> pc.fill(pfn, content));
+                        case Protocol.PING -> {
+                        }
+                        case Protocol.COMMIT -> commit.countDown();
+                        case Protocol.DONE -> {
+                            done.countDown();
+                            return;
+                        }
+                        case Protocol.ABORT -> {
+                            String why = "source aborted: " + Protocol.in(g).readUTF();
+                            pc.lost(why);
+                            fail(why);
+                            return;
+                        }
+                        default -> throw new TransportException("unexpected " + Protocol.name(g.type())
+                                + " during postcopy");
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                pc.lost(why);
+                done.countDown();
+                fail(why); // before the commit: discards the VM; after: only closes
+            } finally {
+                reader.close();
+            }
+        }
+
+        private void awaitFlushed(Duration timeout) throws IOException {
+            try {
+                if (!flushed.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new TransportException("data streams did not finish within " + timeout.toMillis() + " ms");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TransportException("interrupted");
+            }
+            synchronized (this) {
+                if (failure != null) {
+                    throw new TransportException(failure);
+                }
+            }
+        }
+
+        private void sendHashes(long[] hashes) throws IOException {
+            long pages = hashes.length;
+            for (long start = 0; start < pages; start += Protocol.HASHES_PER_FRAME) {
+                int n = (int) Math.min(Protocol.HASHES_PER_FRAME, pages - start);
+                ByteBuffer b = ByteBuffer.allocate(12 + 8 * n);
+                b.putLong(start).putInt(n);
+                for (int i = 0; i < n; i++) {
+                    b.putLong(hashes[(int) start + i]);
+                }
+                control.send(Protocol.HASHES, b.array());
+            }
+            control.send(Protocol.VERIFY_READY);
         }
 
         /** Ends the session; before commit the partial VM is destroyed. Idempotent. */

@@ -19,10 +19,17 @@ import org.vmlab.api.vm.VmSpec;
  * the VM spec's wire form.
  *
  * <pre>
- * control (source -> destination): OPEN(id, streams, compress, spec)  -> READY(token, destVmId, pages) | ERROR(reason)
+ * control (source -> destination): OPEN(id, streams, compress, postcopy, spec)
+ *                                   -> READY(token, destVmId, pages) | ERROR(reason)
  * data (one connection per stream):  ATTACH(token, index), PAGES(batch)*, FLUSH(pages)
- * control at switchover: SWITCHOVER(verify, deviceState) -> [HASHES(start, n, hash*)*, VERIFY_READY]
- *                        COMMIT -> RESUMED | ABORT(reason)
+ * precopy switchover:  SWITCHOVER(verify, deviceState) -> [HASHES(start, n, hash*)*, VERIFY_READY]
+ *                      COMMIT -> RESUMED | ABORT(reason)
+ * postcopy switchover: POSTCOPY_SWITCH(verify, faultMode, missing bitmap, deviceState)
+ *                      -> POSTCOPY_READY; COMMIT -> RESUMED; then, until every missing page is in:
+ *                      destination REQUEST(n, pfn*) -> source PAGES on the control connection
+ *                      (ahead of the push on the data streams); destination PROGRESS(missing,
+ *                      blockNanos, guest ops/s, guest B/s) every second; at the end
+ *                      COMPLETE(postcopyNanos, blockNanos) [HASHES*, VERIFY_READY] -> DONE
  * PING on any connection keeps an idle link alive; ERROR(reason) from the destination ends it.
  * </pre>
  */
@@ -40,6 +47,15 @@ final class Protocol {
     static final int RESUMED = 11;
     static final int PING = 12;
     static final int ERROR = 13;
+    static final int POSTCOPY_SWITCH = 14;
+    static final int POSTCOPY_READY = 15;
+    static final int REQUEST = 16;
+    static final int PROGRESS = 17;
+    static final int COMPLETE = 18;
+    static final int DONE = 19;
+
+    /** Most pages named in one REQUEST frame. */
+    static final int MAX_REQUEST = 4096;
 
     /** Largest control frame other than device state and hashes. */
     static final int SMALL_FRAME = 64 * 1024;
@@ -154,6 +170,12 @@ final class Protocol {
             case RESUMED -> "RESUMED";
             case PING -> "PING";
             case ERROR -> "ERROR";
+            case POSTCOPY_SWITCH -> "POSTCOPY_SWITCH";
+            case POSTCOPY_READY -> "POSTCOPY_READY";
+            case REQUEST -> "REQUEST";
+            case PROGRESS -> "PROGRESS";
+            case COMPLETE -> "COMPLETE";
+            case DONE -> "DONE";
             default -> "type " + type;
         };
     }

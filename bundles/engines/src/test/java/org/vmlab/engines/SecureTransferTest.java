@@ -78,6 +78,7 @@ class SecureTransferTest {
         secure = new MigrationReceiver(name -> "emu".equals(name) ? backend : null, base.withTls(keystore, passwordFile));
         plainService = service(new PrecopyEngine(plain));
         tlsService = service(new PrecopyEngine(secure));
+        tlsService.addEngine("hybrid", 40, new HybridEngine(secure));
     }
 
     static Path ownerOnly(Path file, String content) throws IOException {
@@ -203,6 +204,20 @@ class SecureTransferTest {
         assertEquals(VmState.RUNNING, dst.state());
         System.out.printf("precopy over TLS, 64 MiB @20M, 3 streams + LZ4: total %d ms, downtime %d ms, %d bytes%n",
                 r.totalTimeMs(), r.downtimeMs(), r.bytesNetwork());
+    }
+
+    @Test
+    void hybridOverTlsServesFaultsAndVerifies() throws Exception {
+        // precopy rounds, then postcopy with the destination's page requests, all inside TLS
+        Vm src = memoryVm(32 * MIB, "16M");
+        Thread.sleep(300);
+        MigrationReport r = run(tlsService, MigrationPlan.builder(src.id()).engine("hybrid").streams(2).compress(true)
+                .verify(true).network(LinkSpec.of(DataRate.parse("1g"))).build());
+        assertEquals(MigrationStatus.COMPLETED, r.status(), r.failureReason());
+        assertEquals("hybrid", r.engine());
+        assertEquals(Verification.PASSED, r.verified());
+        System.out.printf("hybrid over TLS, 32 MiB @20M, 2 streams + LZ4: total %d ms, downtime %d ms, %d pages requested, %d bytes%n",
+                r.totalTimeMs(), r.downtimeMs(), r.pagesRequested(), r.bytesNetwork());
     }
 
     @Test

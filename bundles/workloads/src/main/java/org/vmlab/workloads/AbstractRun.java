@@ -208,7 +208,16 @@ public abstract class AbstractRun implements WorkloadRun {
 
     @Override
     public Map<String, String> parameters() {
-        return parameters;
+        GuestHeader h = guestState();
+        if (h == null) {
+            return parameters;
+        }
+        // Where the guest keeps its state, as a guest's own registers would point at it: a resume
+        // elsewhere (migration, restore) goes straight there instead of scanning all memory,
+        // which under postcopy would fault in every page.
+        Map<String, String> withFrame = new java.util.LinkedHashMap<>(parameters);
+        withFrame.put(AbstractWorkload.STATE_FRAME, Long.toString(h.pfn()));
+        return Collections.unmodifiableMap(withFrame);
     }
 
     @Override

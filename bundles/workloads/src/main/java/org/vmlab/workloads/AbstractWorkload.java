@@ -28,6 +28,12 @@ public abstract class AbstractWorkload implements Workload {
         AbstractRun create(Vm vm, Param.Values values, Map<String, String> effective, GuestHeader header);
     }
 
+    /**
+     * Parameter a run reports (and a resume accepts) with the frame of its state header, so the
+     * resume need not scan the guest's memory for it.
+     */
+    public static final String STATE_FRAME = "state-frame";
+
     private final String name;
     private final List<Param> params;
     private final RunFactory runs;
@@ -65,8 +71,10 @@ public abstract class AbstractWorkload implements Workload {
         if (!needsGuestState()) {
             return launch(vm, Param.validate(name, params, parameters), null);
         }
-        GuestHeader header = GuestHeader.find(vm.memory(), name, "VM '" + vm.id() + "'");
-        Map<String, String> effective = Param.merge(name, params, header.parameters(), parameters);
+        Map<String, String> given = parameters == null ? Map.of() : new java.util.HashMap<>(parameters);
+        String frame = given.remove(STATE_FRAME);
+        GuestHeader header = GuestHeader.find(vm.memory(), name, "VM '" + vm.id() + "'", frame);
+        Map<String, String> effective = Param.merge(name, params, header.parameters(), given);
         return launch(vm, effective, header);
     }
 

@@ -21,14 +21,15 @@ import org.vmlab.api.workload.MemoryInvariant;
  * by the check word in words 2..511 (so the whole page changes on every write and does not
  * compress). A write rewrites the whole page with {@code c + 1}. Per task the header holds
  * {@code init} (slice pages initialised to {@code c = 0}, in order) and {@code writes} (writes
- * since initialisation); a step writes its pages and then stores both words.
+ * since initialisation); every page write is followed by the store of its task's word, and both
+ * pages are touched first, so a postcopy fault cannot split them.
  *
  * <p>Invariant, for every task: pages {@code [0, init)} of the slice pass their check word (and
  * stream); if {@code init} is below the slice length then {@code writes = 0}; the counters of the
  * slice sum to {@code writes}; with the sequential distribution, page {@code i} holds exactly
  * {@code writes / len + (i < writes % len ? 1 : 0)} (one sweep boundary). It holds between any
- * two steps, which is where pause, throttle and snapshot stop the vCPUs: a step's page writes and
- * its header update happen together. A page that misses its last write (a lost dirty page) breaks
+ * two steps, which is where pause, throttle and snapshot stop the vCPUs, and also while a task is
+ * parked on a cooperative postcopy fault. A page that misses its last write (a lost dirty page) breaks
  * the sum; a torn or foreign page breaks its check word; a stale header breaks the sum.
  */
 public final class CounterPages implements MemoryInvariant {
@@ -215,6 +216,7 @@ public final class CounterPages implements MemoryInvariant {
         /** Initialises the next page of the slice to counter 0. */
         void initNext() {
             long pfn = sliceFirst + init;
+            touch(pfn);
             page.clear();
             if (!stream) {
                 for (int off = 16; off < Pages.SIZE; off += 8) {
@@ -224,11 +226,13 @@ public final class CounterPages implements MemoryInvariant {
             fillPage(page, 0, pfn, stream);
             memory.writePage(pfn, page);
             init++;
+            header.setTask(task, T_INIT, init);
         }
 
         /** One write: page {@code index} of the slice gets its counter incremented. */
         void write(long index) {
             long pfn = sliceFirst + index;
+            touch(pfn);
             long off = Pages.offset(pfn);
             long c = memory.getLong(off) + 1;
             if (stream) {
@@ -240,9 +244,21 @@ public final class CounterPages implements MemoryInvariant {
                 memory.putLong(off + 8, Mix.check(c, pfn));
             }
             writes++;
+            header.setTask(task, T_WRITES, writes);
         }
 
-        /** Stores the task's counters in the header: the end of every step. */
+        /**
+         * Touches the data page and the header before a write changes either, so that a postcopy
+         * fault (which abandons a cooperative step and re-runs it later) can only happen before
+         * the write: each write and its header update then happen together, and the invariant
+         * holds even while a task is parked mid-step.
+         */
+        private void touch(long pfn) {
+            memory.getLong(Pages.offset(pfn));
+            memory.getLong(Pages.offset(header.pfn()));
+        }
+
+        /** Stores the task's counters in the header again (each write already did). */
         void flush() {
             header.setTask(task, T_INIT, init);
             header.setTask(task, T_WRITES, writes);

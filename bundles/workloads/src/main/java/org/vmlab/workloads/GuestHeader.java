@@ -110,7 +110,29 @@ final class GuestHeader {
      * @throws VmlabException if there is none
      */
     static GuestHeader find(GuestMemory memory, String workload, String where) {
+        return find(memory, workload, where, null);
+    }
+
+    /**
+     * The header of {@code workload}: at {@code frameHint} (a {@code state-frame} parameter) if a
+     * valid one is there, else the newest valid one found by scanning every page.
+     */
+    static GuestHeader find(GuestMemory memory, String workload, String where, String frameHint) {
         long kind = Mix.fnv64(workload);
+        if (frameHint != null) {
+            try {
+                long p = Long.parseLong(frameHint.trim());
+                if (p >= 0 && p < memory.pageCount() && memory.getLong(Pages.offset(p)) == MAGIC
+                        && memory.getLong(Pages.offset(p) + 8) == kind) {
+                    GuestHeader h = new GuestHeader(memory, p);
+                    if (h.problem() == null) {
+                        return h;
+                    }
+                }
+            } catch (NumberFormatException e) {
+                // not a frame number: scan
+            }
+        }
         GuestHeader best = null;
         long bestStamp = Long.MIN_VALUE;
         long pages = memory.pageCount();

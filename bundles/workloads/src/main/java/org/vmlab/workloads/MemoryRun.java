@@ -43,7 +43,8 @@ public final class MemoryRun extends AbstractRun {
             };
             int fill = values.choice("fill").equals("words") ? CounterPages.FILL_WORDS : CounterPages.FILL_PAGE;
             FrameRange region = AbstractWorkload.allocate(MemoryWorkload.NAME, vm, pages, "working-set");
-            int tasks = AbstractWorkload.taskCount(vm, region.count() - 1);
+            long wanted = values.integer("tasks");
+            int tasks = wanted > 0 ? (int) Math.min(wanted, region.count() - 1) : AbstractWorkload.taskCount(vm, region.count() - 1);
             header = GuestHeader.create(vm.memory(), MemoryWorkload.NAME, region, tasks,
                     CounterPages.staticWords(region.first() + 1, region.count() - 1, dist, fill), effective);
         } else {

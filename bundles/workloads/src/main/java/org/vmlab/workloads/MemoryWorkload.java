@@ -34,7 +34,10 @@ public final class MemoryWorkload extends AbstractWorkload {
             Param.choice("fill", "page",
                     "page: every write rewrites the whole page with fresh pseudo-random data; words: only a counter and a check word change",
                     "page", "words").layout(),
-            Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the page choice"));
+            Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the page choice"),
+            Param.integer("tasks", "0", 0, GuestHeader.MAX_TASKS,
+                    "guest tasks (threads) writing, each its own slice, spread over the vCPUs; 0 = one per vCPU."
+                            + " More tasks than vCPUs let a vCPU run another task while one waits (cooperative postcopy)").layout());
 
     public MemoryWorkload() {
         super(NAME, PARAMS, MemoryRun::new);

@@ -102,6 +102,21 @@ class MemoryWorkloadTest extends EmuTestSupport {
     }
 
     @Test
+    void moreTasksThanVcpusShareTheVcpusAndKeepTheInvariant() {
+        Vm vm = vm("mem-tasks", 64 * MiB, 2);
+        MemoryRun run = (MemoryRun) memory.start(vm, Map.of("working-set", "8M", "tasks", "6", "rate", "20M"));
+        await("every task initialised its slice", 10_000, run::initialized);
+        sleep(200);
+        vm.pause();
+        InvariantResult r = run.invariant().orElseThrow().check(vm.memory());
+        vm.resume();
+        assertTrue(r.holds(), r.detail());
+        assertEquals("6", run.parameters().get("tasks"));
+        assertEquals(6, run.guestState().tasks(), "six writer tasks on two vCPUs");
+        run.stop();
+    }
+
+    @Test
     void invariantFailsOnACorruptPage() {
         Vm vm = vm("mem-corrupt", 64 * MiB, 2);
         MemoryRun run = (MemoryRun) memory.start(vm, Map.of("working-set", "8M"));

@@ -62,7 +62,7 @@ class ParametersTest extends EmuTestSupport {
     @Test
     void parametersAreListedWithDefaults() {
         List<ParameterInfo> p = memory.parameters();
-        assertEquals(List.of("working-set", "rate", "distribution", "zipf-s", "fill", "seed"),
+        assertEquals(List.of("working-set", "rate", "distribution", "zipf-s", "fill", "seed", "tasks"),
                 p.stream().map(ParameterInfo::name).toList());
         assertEquals("64M", p.get(0).defaultValue());
         assertTrue(p.stream().noneMatch(ParameterInfo::isRequired));

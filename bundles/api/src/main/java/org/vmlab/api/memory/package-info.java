@@ -3,7 +3,7 @@
  * and a dirty log. Backends implement it; engines, detectors and policies only consume it.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.vmlab.api.memory;
 
 import org.osgi.annotation.bundle.Export;

@@ -26,13 +26,19 @@ import java.util.Objects;
  *                      {@code null}
  * @param roundRows     one row per round, copied
  * @param timeline      one sample per second, copied
+ * @param postcopyTimeMs from the destination's resume to the last missing page's arrival; 0
+ *                       without a postcopy phase
+ * @param pagesRequested pages the destination faulted on and fetched on demand during postcopy
+ * @param blockTimeMs    time guest tasks on the destination spent waiting for faulted pages
+ *                       (QEMU's postcopy blocktime)
  */
 public record MigrationReport(String id, MigrationStatus status, String engine, String ordering,
                               String vmId, String destination, long totalTimeMs, long setupTimeMs,
                               long downtimeMs, long bytesNetwork, long bytesSan, int rounds,
                               long pagesSent, long pagesResent, long pagesZero,
                               Verification verified, String failureReason,
-                              List<RoundStats> roundRows, List<TimelineSample> timeline) {
+                              List<RoundStats> roundRows, List<TimelineSample> timeline,
+                              long postcopyTimeMs, long pagesRequested, long blockTimeMs) {
 
     /** {@link #destination()} of a migration to this node's own receiver. */
     public static final String LOCAL = "local";
@@ -65,8 +71,23 @@ public record MigrationReport(String id, MigrationStatus status, String engine, 
             throw new IllegalArgumentException(
                     "a " + status + " report has no failureReason: '" + failureReason + "'");
         }
+        nonNegative("postcopyTimeMs", postcopyTimeMs);
+        nonNegative("pagesRequested", pagesRequested);
+        nonNegative("blockTimeMs", blockTimeMs);
         roundRows = roundRows == null ? List.of() : List.copyOf(roundRows);
         timeline = timeline == null ? List.of() : List.copyOf(timeline);
+    }
+
+    /** A report without a postcopy phase. */
+    public MigrationReport(String id, MigrationStatus status, String engine, String ordering,
+                           String vmId, String destination, long totalTimeMs, long setupTimeMs,
+                           long downtimeMs, long bytesNetwork, long bytesSan, int rounds,
+                           long pagesSent, long pagesResent, long pagesZero,
+                           Verification verified, String failureReason,
+                           List<RoundStats> roundRows, List<TimelineSample> timeline) {
+        this(id, status, engine, ordering, vmId, destination, totalTimeMs, setupTimeMs, downtimeMs,
+                bytesNetwork, bytesSan, rounds, pagesSent, pagesResent, pagesZero, verified,
+                failureReason, roundRows, timeline, 0, 0, 0);
     }
 
     public boolean isCompleted() {

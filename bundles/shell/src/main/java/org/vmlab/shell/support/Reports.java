@@ -22,6 +22,10 @@ public final class Reports {
         out.printf(Locale.ROOT, "  total %d ms, setup %d ms, downtime %d ms%n", r.totalTimeMs(), r.setupTimeMs(), r.downtimeMs());
         out.printf(Locale.ROOT, "  %d rounds, %d pages sent (%d re-sent, %d zero), %.1f MiB on the network, %.1f MiB via SAN%n",
                 r.rounds(), r.pagesSent(), r.pagesResent(), r.pagesZero(), r.bytesNetwork() / 1048576.0, r.bytesSan() / 1048576.0);
+        if (r.postcopyTimeMs() > 0 || r.pagesRequested() > 0) {
+            out.printf(Locale.ROOT, "  postcopy %d ms: %d pages fetched on a fault, guest blocked %d ms in all%n",
+                    r.postcopyTimeMs(), r.pagesRequested(), r.blockTimeMs());
+        }
         out.println("  verified:   " + r.verified().name().toLowerCase(Locale.ROOT).replace('_', ' '));
         if (!r.roundRows().isEmpty()) {
             ShellTable t = new ShellTable();

@@ -1,4 +1,4 @@
-package org.vmlab.emu;
+package org.vmlab.api.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

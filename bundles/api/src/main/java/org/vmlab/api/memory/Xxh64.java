@@ -1,11 +1,13 @@
-package org.vmlab.emu;
+package org.vmlab.api.memory;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * XXH64 (xxHash, 64-bit) written from its specification. Reads input as little-endian words, as
- * the specification requires, whatever the buffer's own byte order.
+ * XXH64 (xxHash, 64-bit) written from its specification: the page hash every backend's
+ * {@link GuestMemory#pageHash} computes (seed 0), here so that engines can hash page bytes they
+ * hold in a buffer the same way. Reads input as little-endian words, as the specification
+ * requires, whatever the buffer's own byte order.
  */
 public final class Xxh64 {
     private static final long P1 = 0x9E3779B185EBCA87L;
@@ -17,6 +19,16 @@ public final class Xxh64 {
     private Xxh64() {
     }
 
+    /**
+     * The page hash of the {@link Pages#SIZE} bytes at {@code page}'s position (position not
+     * moved), equal to {@link GuestMemory#pageHash} of a page with that content.
+     */
+    public static long pageHash(ByteBuffer page) {
+        ByteBuffer le = page.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        return hash(le, page.position(), Pages.SIZE, 0);
+    }
+
+    /** The hash of a whole array. */
     public static long hash(byte[] data, long seed) {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         return hash(b, 0, data.length, seed);
@@ -26,7 +38,7 @@ public final class Xxh64 {
      * Hashes {@code length} bytes of {@code buf} from absolute index {@code offset}; does not move
      * the buffer's position. The buffer must be in little-endian order.
      */
-    static long hash(ByteBuffer buf, int offset, int length, long seed) {
+    public static long hash(ByteBuffer buf, int offset, int length, long seed) {
         int p = offset;
         int end = offset + length;
         long h;
