@@ -21,6 +21,7 @@ import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.memory.Xxh64;
 
 /**
  * Guest memory off the Java heap: a sparse file mapped in chunks of at most 1 GiB, so a multi-GiB

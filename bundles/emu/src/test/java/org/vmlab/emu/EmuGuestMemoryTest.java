@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.memory.Xxh64;
 
 class EmuGuestMemoryTest {
     @TempDir

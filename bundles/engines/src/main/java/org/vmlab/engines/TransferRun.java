@@ -73,6 +73,9 @@ final class TransferRun {
     /** Smaller frames in postcopy so that a faulted page never queues behind much push data. */
     private static final int POSTCOPY_FRAME_BYTES = 32 * 1024;
     private static final int POSTCOPY_BATCH_PAGES = 8;
+    static final int DEFAULT_STAGES = 8;
+    /** Stages smaller than this are not worth a sync. */
+    private static final long MIN_STAGE_PAGES = 1024;
 
     /**
      * How a run moves memory.
@@ -252,20 +255,17 @@ final class TransferRun {
         int limit = Math.min(shape.precopyRounds(), plan.maxRounds());
         while (true) {
             checkCancelled();
-            PageSet toSend = staleSet();
-            long[] order = order(new RoundContext(round, toSend, history, seed), toSend);
             long bytesBefore = bytesNetwork();
             long start = System.nanoTime();
-            long[] counts = sendRound(round, order);
-            PageSet dirty = log.sync();
-            markStale(dirty);
-            history.record(dirty);
+            long[] counts = new long[3];
+            long dirtied = sendStaged(round, log, history, seed, counts);
             long nanos = Math.max(1, System.nanoTime() - start);
             long bytes = bytesNetwork() - bytesBefore;
-            roundDone(round, counts, bytes, nanos, dirty.size());
-            dirtyPagesPerSecond = dirty.size() * 1e9 / nanos;
+            long staleNow = staleCount();
+            roundDone(round, counts, bytes, nanos, staleNow);
+            dirtyPagesPerSecond = dirtied * 1e9 / nanos;
             double linkBytesPerSecond = limiter.isUnlimited() ? bytes * 1e9 / nanos : limiter.bytesPerSecond();
-            double remaining = (double) dirty.size() * Pages.SIZE;
+            double remaining = (double) staleNow * Pages.SIZE;
             double threshold = linkBytesPerSecond * plan.downtimeLimit().toNanos() / 1e9;
             round++;
             if ((shape.converge() && remaining <= threshold) || round >= limit) {
@@ -274,7 +274,7 @@ final class TransferRun {
                 return round;
             }
             if (autoConverge()) {
-                double dirtyBytesPerSecond = dirty.size() * (double) Pages.SIZE * 1e9 / nanos;
+                double dirtyBytesPerSecond = dirtied * (double) Pages.SIZE * 1e9 / nanos;
                 if (dirtyBytesPerSecond >= 0.5 * linkBytesPerSecond) {
                     if (++highDirtyRounds >= 2) {
                         throttle = throttle == 0 ? 0.20 : Math.min(0.99, throttle + 0.10);
@@ -285,6 +285,65 @@ final class TransferRun {
                 }
             }
         }
+    }
+
+    /**
+     * One precopy round in stages: the ordering policy orders the pages still to send in this
+     * round, the first share of them is sent, the dirty log is synced into the history, and the
+     * policy orders the rest again with what it just learned. So a page found hot while the round
+     * runs (including round 0, before any history exists) can still go to the back of the round
+     * (the staged transfer priority of update-history ordering); for orderings that ignore the
+     * history, the stages change nothing but when the log is read. Plan option {@code stages}
+     * (default {@value #DEFAULT_STAGES}; 1 = one order per round, as QEMU).
+     *
+     * @return the dirty pages the syncs of this round found (a page counted once per sync)
+     */
+    private long sendStaged(int round, DirtyLog log, ArrayPageHistory history, long seed, long[] counts)
+            throws Exception {
+        BitSet remaining;
+        synchronized (this) {
+            remaining = (BitSet) stale.clone();
+        }
+        int stages = stages();
+        long stageSize = Math.max(MIN_STAGE_PAGES, (remaining.cardinality() + stages - 1) / stages);
+        long dirtied = 0;
+        while (!remaining.isEmpty()) {
+            PageSet rest = PageSet.ofBitmap(pageCount, remaining.toLongArray());
+            long[] order = order(new RoundContext(round, rest, history, seed), rest);
+            long[] share = order.length <= stageSize ? order : java.util.Arrays.copyOf(order, (int) stageSize);
+            long[] c = sendRound(round, share);
+            for (int i = 0; i < 3; i++) {
+                counts[i] += c[i];
+            }
+            for (long pfn : share) {
+                remaining.clear((int) pfn);
+            }
+            PageSet dirty = log.sync();
+            markStale(dirty);
+            history.record(dirty);
+            dirtied += dirty.size();
+        }
+        return dirtied;
+    }
+
+    private int stages() {
+        String v = plan.options().get("stages");
+        if (v == null) {
+            return DEFAULT_STAGES;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1 && n <= 1024) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("option stages must be a whole number from 1 to 1024, not '" + v + "'");
+    }
+
+    private synchronized long staleCount() {
+        return stale.cardinality();
     }
 
     /**
@@ -582,6 +641,7 @@ final class TransferRun {
         if (shape.postcopy()) {
             faultMode(); // a bad option fails before anything moves
         }
+        stages();
         Endpoint to = plan.isLocal() ? receiver.localEndpoint() : plan.destination();
         limiter = new RateLimiter(plan.network().rate());
         control = receiver.connect(to, limiter);

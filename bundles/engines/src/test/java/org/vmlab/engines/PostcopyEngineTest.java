@@ -164,10 +164,10 @@ class PostcopyEngineTest {
         int cuts = 0;
         for (int i = 0; i < 12; i++) {
             String engine = i % 2 == 0 ? "postcopy" : "hybrid";
-            Vm src = node.memoryVm("10M", 32 * MIB, "16M", 1, Map.of());
+            Vm src = node.memoryVm("40M", 32 * MIB, "8M", 1, Map.of());
             String name = src.spec().name();
-            Thread.sleep(300);
-            long budget = i < 3 ? random.nextInt(300) : random.nextInt((int) (12 * MIB));
+            Thread.sleep(600); // the working set is written once: ~8 MiB cross
+            long budget = i < 3 ? random.nextInt(300) : random.nextInt((int) (6 * MIB));
             try (CutProxy proxy = new CutProxy(node.receiver.localEndpoint().port(), budget, false)) {
                 MigrationReport r = node.run(MigrationPlan.builder(src.id()).engine(engine).streams(1 + i % 2)
                         .network(LinkSpec.of(DataRate.parse("200m")))

@@ -389,6 +389,7 @@ class PrecopyEngineTest {
     @Test
     void progressAndListing() throws Exception {
         Vm src = memoryVm("20M", 32 * MIB, "16M");
+        Thread.sleep(1500); // the workload has a throughput sample by now
         Migration m = service.start(MigrationPlan.builder(src.id()).network(LinkSpec.of(DataRate.parse("100m")))
                 .build(), MigrationListener.NONE);
         assertEquals("sequential", m.plan().ordering(), "default ordering by ranking");

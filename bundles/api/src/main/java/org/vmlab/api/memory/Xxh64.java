@@ -4,10 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * XXH64 (xxHash, 64-bit) written from its specification: the page hash every backend's
- * {@link GuestMemory#pageHash} computes (seed 0), here so that engines can hash page bytes they
- * hold in a buffer the same way. Reads input as little-endian words, as the specification
- * requires, whatever the buffer's own byte order.
+ * XXH64 (xxHash, 64-bit) written from its specification: the page hash every backend must compute
+ * ({@link GuestMemory#pageHash(long)}, seed 0), shared here so emu and qemu cannot drift apart and
+ * engines can hash page bytes they hold in a buffer the same way. Stateless.
+ *
+ * @since 1.1.0
  */
 public final class Xxh64 {
     private static final long P1 = 0x9E3779B185EBCA87L;
@@ -36,9 +37,15 @@ public final class Xxh64 {
 
     /**
      * Hashes {@code length} bytes of {@code buf} from absolute index {@code offset}; does not move
-     * the buffer's position. The buffer must be in little-endian order.
+     * the buffer's position. Words are read in the buffer's order, so the buffer must be
+     * little-endian (as the specification requires) for the standard result.
+     *
+     * @throws IllegalArgumentException if the buffer is not little-endian
      */
     public static long hash(ByteBuffer buf, int offset, int length, long seed) {
+        if (buf.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("Xxh64 needs a little-endian buffer");
+        }
         int p = offset;
         int end = offset + length;
         long h;

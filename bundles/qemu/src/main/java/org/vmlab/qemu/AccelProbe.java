@@ -1,0 +1,82 @@
+package org.vmlab.qemu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Chooses KVM or TCG. A usable {@code /dev/kvm} is not enough (nested KVM has been seen to hang
+ * guests at boot), so {@code auto} boots the configured kernel under KVM without an initramfs and
+ * calls KVM usable only if the kernel gets as far as its "cannot mount root" panic within the
+ * probe timeout ({@code -no-reboot} makes QEMU exit there). Anything else means TCG.
+ */
+final class AccelProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(AccelProbe.class);
+
+    private AccelProbe() {
+    }
+
+    static QemuBackend.Accel choose(QemuSettings s) {
+        QemuBackend.Accel a = decide(s);
+        LOG.info("qemu backend: accelerator {} ({})", a.name(), a.reason());
+        return a;
+    }
+
+    private static QemuBackend.Accel decide(QemuSettings s) {
+        switch (s.accelerator()) {
+            case "tcg":
+                return new QemuBackend.Accel("tcg", "configured");
+            case "kvm":
+                return new QemuBackend.Accel("kvm", "configured");
+            default:
+                break;
+        }
+        Path kvm = Path.of("/dev/kvm");
+        if (!Files.isReadable(kvm) || !Files.isWritable(kvm)) {
+            return new QemuBackend.Accel("tcg", "/dev/kvm is missing or not usable by this user");
+        }
+        if (!Files.isReadable(s.kernel())) {
+            return new QemuBackend.Accel("tcg", "KVM not probed: no guest kernel at " + s.kernel());
+        }
+        Path dir = null;
+        Process p = null;
+        long t0 = System.nanoTime();
+        try {
+            Files.createDirectories(s.runRoot());
+            dir = Files.createTempDirectory(s.runRoot(), ".kvm-probe-");
+            Path console = dir.resolve("console.log");
+            p = new ProcessBuilder(List.of(s.qemuBinary(), "-machine", "q35,accel=kvm", "-m", "128M",
+                    "-kernel", s.kernel().toString(), "-append", "console=ttyS0 panic=-1",
+                    "-serial", "file:" + console, "-display", "none", "-nodefaults", "-no-user-config",
+                    "-no-reboot"))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("qemu.log").toFile()).start();
+            boolean exited = p.waitFor(s.kvmProbeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String out = Files.exists(console) ? Files.readString(console, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+            if (exited && (out.contains("Kernel panic") || out.contains("VFS:"))) {
+                return new QemuBackend.Accel("kvm", "a probe boot under KVM reached the kernel's root mount in " + ms + " ms");
+            }
+            return new QemuBackend.Accel("tcg", exited
+                    ? "a probe boot under KVM ended without reaching the kernel's root mount"
+                    : "a probe boot under KVM did not reach the kernel's root mount within "
+                            + s.kvmProbeTimeout().toMillis() + " ms (nested KVM hangs)");
+        } catch (IOException e) {
+            return new QemuBackend.Accel("tcg", "KVM probe could not run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new QemuBackend.Accel("tcg", "KVM probe interrupted");
+        } finally {
+            if (p != null) {
+                QemuProcess.killHandle(p.toHandle(), java.time.Duration.ofSeconds(2));
+            }
+            if (dir != null) {
+                QemuProcess.deleteRunDir(dir);
+            }
+        }
+    }
+}

@@ -1,0 +1,391 @@
+package org.vmlab.qemu;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmlab.api.memory.Pages;
+import org.vmlab.api.migration.MigrationContext;
+import org.vmlab.api.migration.MigrationListener;
+import org.vmlab.api.migration.MigrationPhase;
+import org.vmlab.api.migration.MigrationPlan;
+import org.vmlab.api.migration.MigrationReport;
+import org.vmlab.api.migration.MigrationStatus;
+import org.vmlab.api.migration.RoundStats;
+import org.vmlab.api.migration.TimelineSample;
+import org.vmlab.api.migration.TransferEngine;
+import org.vmlab.api.migration.Verification;
+import org.vmlab.api.vm.Vm;
+import org.vmlab.api.vm.VmBackend;
+import org.vmlab.api.workload.ThroughputSample;
+
+/**
+ * QEMU's own live migration as a vmlab engine, the baseline vmlab's engines are compared with.
+ * The destination is a second QEMU on this node ({@code -incoming defer}, then
+ * {@code migrate-incoming tcp:127.0.0.1:<free port>}); the plan maps to QEMU's knobs: network rate
+ * to {@code max-bandwidth}, downtime limit to {@code downtime-limit}, streams &gt; 1 to multifd
+ * with that many channels, options {@code xbzrle}, {@code auto-converge}, {@code postcopy-ram}
+ * (true/false) to capabilities. {@code query-migrate} is polled each second into the timeline and
+ * its final figures become the report. On failure or cancel the source runs on ({@code cont}) and
+ * the destination is destroyed; on success the source is destroyed, as with every vmlab engine.
+ */
+@Component(service = TransferEngine.class, property = {
+        "vmlab.family=engine",
+        "vmlab.name=qemu-native",
+        "vmlab.description=QEMU's own live migration over QMP (qemu VMs only), the baseline",
+        "service.ranking:Integer=10"})
+public final class QemuNativeEngine implements TransferEngine {
+    public static final String NAME = "qemu-native";
+    private static final Logger LOG = LoggerFactory.getLogger(QemuNativeEngine.class);
+    static final Set<String> OPTIONS = Set.of("xbzrle", "auto-converge", "postcopy-ram");
+    private static final Duration T = QemuVm.QMP_TIMEOUT;
+    /** QEMU has no "unlimited": its default cap is 128 MiB/s, so an unlimited link asks for 100 GiB/s. */
+    static final long UNLIMITED_BANDWIDTH = 100L << 30;
+
+    private volatile QemuBackend backend;
+
+    /** For DS. */
+    public QemuNativeEngine() {
+    }
+
+    /** Outside OSGi. */
+    public QemuNativeEngine(QemuBackend backend) {
+        this.backend = backend;
+    }
+
+    @Reference(target = "(vmlab.backend=qemu)")
+    void setBackend(VmBackend b) {
+        if (b instanceof QemuBackend q) {
+            this.backend = q;
+        } else {
+            LOG.warn("{} claims vmlab.backend=qemu but is not vmlab's QEMU backend; qemu-native ignores it", b);
+        }
+    }
+
+    @Activate
+    void activate() {
+        // the reference is static and mandatory: nothing else to do
+    }
+
+    @Override
+    public Optional<String> unsupportedReason(Vm vm) {
+        if (!(vm instanceof QemuVm)) {
+            return Optional.of("qemu-native migrates only qemu VMs; '" + vm.id() + "' runs on " + vm.backend());
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public MigrationReport migrate(MigrationPlan plan, MigrationContext context) {
+        return new Run(plan, context).run();
+    }
+
+    private final class Run {
+        final MigrationPlan plan;
+        final MigrationContext ctx;
+        final MigrationListener listener;
+        final Vm vm;
+        final long t0 = System.nanoTime();
+        final List<TimelineSample> timeline = new ArrayList<>();
+        final List<RoundStats> rounds = new ArrayList<>();
+        QemuVm dst;
+        boolean sourceMigrating;
+        Verification verdict = Verification.NOT_REQUESTED;
+
+        Run(MigrationPlan plan, MigrationContext ctx) {
+            this.plan = plan;
+            this.ctx = ctx;
+            this.listener = ctx.listener();
+            this.vm = ctx.vm();
+        }
+
+        private String destinationText() {
+            return plan.isLocal() ? MigrationReport.LOCAL : plan.destination().toString();
+        }
+
+        private MigrationReport failed(MigrationStatus status, String why) {
+            cleanupAfterFailure();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            return new MigrationReport(plan.id(), status, NAME, String.valueOf(plan.ordering()), vm.id(),
+                    destinationText(), ms, 0, 0, 0, 0, rounds.size(), 0, 0, 0, verdict, why,
+                    rounds, timeline);
+        }
+
+        MigrationReport run() {
+            Optional<String> no = unsupportedReason(vm);
+            if (no.isPresent()) {
+                return failed(MigrationStatus.FAILED, no.get());
+            }
+            if (!plan.isLocal()) {
+                return failed(MigrationStatus.FAILED, "qemu-native migrates to this node only; "
+                        + plan.destination() + " is another node");
+            }
+            QemuBackend b = backend;
+            if (b == null) {
+                return failed(MigrationStatus.FAILED, "the qemu backend is not available");
+            }
+            Set<String> unknown = new TreeSet<>(plan.options().keySet());
+            unknown.removeAll(OPTIONS);
+            if (!unknown.isEmpty()) {
+                return failed(MigrationStatus.FAILED, "qemu-native takes options " + new TreeSet<>(OPTIONS)
+                        + " (true/false), not " + unknown);
+            }
+            QemuVm src = (QemuVm) vm;
+            try {
+                phase(MigrationPhase.SETUP);
+                Map<String, Boolean> caps = new LinkedHashMap<>();
+                caps.put("x-ignore-shared", false); // QEMU moves the RAM itself here
+                caps.put("events", true);
+                for (String o : OPTIONS) {
+                    caps.put(o, bool(o));
+                }
+                caps.put("multifd", plan.streams() > 1);
+                dst = b.prepareNativeIncoming(src.spec(), plan.verify());
+                src.setCapabilities(caps);
+                dst.setCapabilities(caps);
+                if (plan.streams() > 1) {
+                    Map<String, Object> p = Map.of("multifd-channels", plan.streams());
+                    src.qmp().execute("migrate-set-parameters", p, T);
+                    dst.qmp().execute("migrate-set-parameters", p, T);
+                }
+                long bw = plan.network().rate().bytesPerSecond();
+                src.qmp().execute("migrate-set-parameters", Map.of(
+                        "max-bandwidth", bw > 0 ? bw : UNLIMITED_BANDWIDTH,
+                        "downtime-limit", Math.max(1, plan.downtimeLimit().toMillis())), T);
+                int port = freePort();
+                String uri = "tcp:127.0.0.1:" + port;
+                dst.qmp().execute("migrate-incoming", Map.of("uri", uri), T);
+                sourceMigrating = true;
+                src.qmp().execute("migrate", Map.of("uri", uri), T);
+                phase(MigrationPhase.PRECOPY);
+                Map<String, Object> last = poll(src, caps.get("postcopy-ram"));
+                String status = Json.str(last, "status");
+                if ("cancelled".equals(status) || ctx.isCancelled()) {
+                    return failed(MigrationStatus.CANCELLED, "cancelled by the user");
+                }
+                if (!"completed".equals(status)) {
+                    String err = Json.str(last, "error-desc");
+                    return failed(MigrationStatus.FAILED, "QEMU migration " + status
+                            + (err != null ? ": " + err : ""));
+                }
+                phase(MigrationPhase.SWITCHOVER);
+                dst.awaitMigration("receiving the migration");
+                Verification verified = Verification.NOT_REQUESTED;
+                if (plan.verify()) {
+                    phase(MigrationPhase.VERIFY);
+                    String bad = compareMemory(src, dst);
+                    if (bad != null) {
+                        // The source is intact (stopped in postmigrate): it runs on, the copy goes.
+                        verdict = Verification.FAILED;
+                        return failed(MigrationStatus.FAILED, "verification failed: " + bad);
+                    }
+                    verified = Verification.PASSED;
+                    dst.qmp().execute("cont", null, T);
+                }
+                dst.nativeIncomingDone();
+                dst.endMigration();
+                sourceMigrating = false;
+                safe(src::endMigration);
+                safe(src::destroy);
+                phase(MigrationPhase.DONE);
+                return report(last, verified);
+            } catch (RuntimeException e) {
+                LOG.warn("migration {} of VM '{}' failed: {}", plan.id(), vm.id(), e.toString());
+                return failed(MigrationStatus.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        }
+
+        private boolean bool(String option) {
+            String v = plan.options().get(option);
+            if (v == null) {
+                return false;
+            }
+            String t = v.trim().toLowerCase(Locale.ROOT);
+            if (t.equals("true") || t.equals("on") || t.equals("1")) {
+                return true;
+            }
+            if (t.equals("false") || t.equals("off") || t.equals("0")) {
+                return false;
+            }
+            throw new IllegalArgumentException("option " + option + " is true or false, not '" + v + "'");
+        }
+
+        /** Polls query-migrate: every 100 ms for the state, a timeline sample about once a second. */
+        private Map<String, Object> poll(QemuVm src, boolean postcopy) {
+            long nextSample = System.nanoTime() + 1_000_000_000L;
+            long lastSync = 0;
+            long lastBytes = 0;
+            long roundStart = System.nanoTime();
+            boolean postcopyStarted = false;
+            while (true) {
+                Map<String, Object> st = src.qmp().execute("query-migrate", null, T);
+                String status = Json.str(st, "status");
+                Map<String, Object> ram = Json.obj(st, "ram");
+                long sync = Json.num(ram, "dirty-sync-count", 0);
+                long bytes = Json.num(ram, "transferred", 0);
+                if (sync > lastSync) {
+                    if (lastSync > 0) {
+                        long now = System.nanoTime();
+                        long pages = Math.max(0, (bytes - lastBytes) / Pages.SIZE);
+                        roundDone(new RoundStats((int) lastSync - 1, pages, lastSync > 1 ? pages : 0, 0,
+                                Math.max(0, bytes - lastBytes), (now - roundStart) / 1_000_000,
+                                Json.num(ram, "remaining", 0) / Pages.SIZE));
+                        roundStart = now;
+                        lastBytes = bytes;
+                    }
+                    lastSync = sync;
+                }
+                if (postcopy && !postcopyStarted && sync >= 2 && "active".equals(status)) {
+                    src.qmp().execute("migrate-start-postcopy", null, T);
+                    postcopyStarted = true;
+                    phase(MigrationPhase.POSTCOPY);
+                }
+                if ("completed".equals(status) || "failed".equals(status) || "cancelled".equals(status)) {
+                    return st;
+                }
+                if (ctx.isCancelled()) {
+                    src.qmp().execute("migrate_cancel", null, T);
+                }
+                if (!src.process().isAlive()) {
+                    throw new IllegalStateException("the source QEMU died: " + src.process().lastLines(3));
+                }
+                if (dst != null && !dst.process().isAlive()) {
+                    throw new IllegalStateException("the destination QEMU died: " + dst.process().lastLines(3));
+                }
+                long now = System.nanoTime();
+                if (now >= nextSample) {
+                    ThroughputSample g = vm.workload().map(w -> w.latest()).orElse(null);
+                    TimelineSample s = new TimelineSample((now - t0) / 1e9, Math.max(0, bytes), 0,
+                            Math.max(0, Json.num(ram, "dirty-pages-rate", 0)),
+                            g == null ? 0 : g.opsPerSecond(), g == null ? 0 : g.bytesPerSecond());
+                    timeline.add(s);
+                    try {
+                        listener.onProgress(s);
+                    } catch (RuntimeException e) {
+                        LOG.debug("listener failed", e);
+                    }
+                    nextSample += 1_000_000_000L;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    src.qmp().execute("migrate_cancel", null, T);
+                    throw new IllegalStateException("interrupted");
+                }
+            }
+        }
+
+        private void roundDone(RoundStats r) {
+            rounds.add(r);
+            try {
+                listener.onRound(r);
+            } catch (RuntimeException e) {
+                LOG.debug("listener failed", e);
+            }
+        }
+
+        private MigrationReport report(Map<String, Object> st, Verification verified) {
+            Map<String, Object> ram = Json.obj(st, "ram");
+            long normal = Json.num(ram, "normal", 0);
+            long zero = Json.num(ram, "duplicate", 0);
+            long sent = normal + zero;
+            long pageCount = vm.memory().pageCount();
+            long total = Json.num(st, "total-time", (System.nanoTime() - t0) / 1_000_000);
+            return new MigrationReport(plan.id(), MigrationStatus.COMPLETED, NAME, String.valueOf(plan.ordering()),
+                    vm.id(), destinationText(), Math.max(0, total), Math.max(0, Json.num(st, "setup-time", 0)),
+                    Math.max(0, Json.num(st, "downtime", 0)), Math.max(0, Json.num(ram, "transferred", 0)), 0,
+                    (int) Math.max(0, Json.num(ram, "dirty-sync-count", 0)), sent,
+                    Math.max(0, Math.min(sent, sent - pageCount)), Math.min(zero, sent), verified, null,
+                    rounds, timeline);
+        }
+
+        private void cleanupAfterFailure() {
+            if (dst != null) {
+                safe(dst::destroy);
+                dst = null;
+            }
+            if (vm instanceof QemuVm src && !src.state().isFinal()) {
+                if (sourceMigrating) {
+                    safe(() -> src.qmp().execute("migrate_cancel", null, T));
+                    // A migration that got as far as stopping the source leaves it paused or in postmigrate.
+                    safe(() -> {
+                        String rs = Json.str(src.qmp().execute("query-status", null, T), "status");
+                        if (!"running".equals(rs)) {
+                            src.qmp().execute("cont", null, T);
+                        }
+                    });
+                    sourceMigrating = false;
+                }
+                safe(src::endMigration);
+            }
+        }
+
+        private void phase(MigrationPhase p) {
+            try {
+                listener.onPhase(p);
+            } catch (RuntimeException e) {
+                LOG.debug("listener failed", e);
+            }
+        }
+    }
+
+    /**
+     * Compares two stopped guests' memories page by page: null if equal, else one sentence with the
+     * number of differing pages and the first few.
+     */
+    static String compareMemory(QemuVm a, QemuVm b) {
+        long n = a.memory().pageCount();
+        if (n != b.memory().pageCount()) {
+            return "the guests have " + n + " and " + b.memory().pageCount() + " pages";
+        }
+        ByteBuffer pa = ByteBuffer.allocate(Pages.SIZE);
+        ByteBuffer pb = ByteBuffer.allocate(Pages.SIZE);
+        long diff = 0;
+        List<Long> first = new ArrayList<>();
+        for (long pfn = 0; pfn < n; pfn++) {
+            pa.clear();
+            pb.clear();
+            a.memory().readPage(pfn, pa);
+            b.memory().readPage(pfn, pb);
+            if (!pa.flip().equals(pb.flip())) {
+                diff++;
+                if (first.size() < 5) {
+                    first.add(pfn);
+                }
+            }
+        }
+        return diff == 0 ? null : diff + " pages differ between source and destination, first " + first;
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free loopback port for the migration: " + e.getMessage());
+        }
+    }
+
+    private static void safe(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.debug("cleanup step failed: {}", e.toString());
+        }
+    }
+}

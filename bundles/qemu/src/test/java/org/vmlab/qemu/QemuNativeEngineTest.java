@@ -1,0 +1,133 @@
+package org.vmlab.qemu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vmlab.api.DataRate;
+import org.vmlab.api.migration.LinkSpec;
+import org.vmlab.api.migration.MigrationContext;
+import org.vmlab.api.migration.MigrationListener;
+import org.vmlab.api.migration.MigrationPlan;
+import org.vmlab.api.migration.MigrationReport;
+import org.vmlab.api.migration.MigrationStatus;
+import org.vmlab.api.migration.Verification;
+import org.vmlab.api.ordering.OrderingPolicy;
+import org.vmlab.api.pagecache.PageCacheDetector;
+import org.vmlab.api.vm.Vm;
+import org.vmlab.api.vm.VmSpec;
+import org.vmlab.api.vm.VmState;
+
+/** QEMU's own migration between two local QEMUs, driven through the vmlab engine interface. */
+class QemuNativeEngineTest {
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void qemu() {
+        QemuTestSupport.assumeQemu();
+    }
+
+    static MigrationContext context(Vm vm) {
+        return new MigrationContext() {
+            @Override
+            public Vm vm() {
+                return vm;
+            }
+
+            @Override
+            public MigrationListener listener() {
+                return MigrationListener.NONE;
+            }
+
+            @Override
+            public OrderingPolicy ordering() {
+                return null;
+            }
+
+            @Override
+            public Optional<PageCacheDetector> detector() {
+                return Optional.empty();
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return false;
+            }
+        };
+    }
+
+    @Test
+    void migratesAndReportsQemuFigures() throws Exception {
+        QemuBackend b = new QemuBackend(QemuTestSupport.settings(dir).withAccelerator("tcg"));
+        b.start();
+        QemuNativeEngine engine = new QemuNativeEngine(b);
+        try {
+            QemuVm src = (QemuVm) b.create(VmSpec.of("nat", "qemu", 128L << 20));
+
+            // Bad options: a clear failure and the source untouched.
+            src.beginMigration();
+            MigrationReport bad = engine.migrate(MigrationPlan.builder("nat").engine("qemu-native")
+                    .option("turbo", "true").build(), context(src));
+            assertEquals(MigrationStatus.FAILED, bad.status());
+            assertTrue(bad.failureReason().contains("turbo"), bad.failureReason());
+            assertEquals(VmState.RUNNING, src.state());
+            assertEquals(List.of(src), b.vms());
+
+            src.beginMigration();
+            MigrationReport r = engine.migrate(MigrationPlan.builder("nat").engine("qemu-native")
+                    .network(LinkSpec.of(DataRate.parse("4g"))).downtimeLimit(Duration.ofMillis(100))
+                    .verify(true).option("xbzrle", "true").build(), context(src));
+            System.out.println("qemu-native: " + r.status() + " total " + r.totalTimeMs() + " ms, setup "
+                    + r.setupTimeMs() + " ms, downtime " + r.downtimeMs() + " ms, " + r.bytesNetwork()
+                    + " bytes, rounds " + r.rounds() + ", pages " + r.pagesSent() + " (zero " + r.pagesZero()
+                    + "), verified " + r.verified());
+            if (r.status() == MigrationStatus.FAILED) {
+                // QEMU 7.2 under TCG has been seen to miss a few dirty pages (see README); verification
+                // must catch that and leave the source running with no destination left behind.
+                assertEquals(Verification.FAILED, r.verified(), r.failureReason());
+                assertTrue(r.failureReason().startsWith("verification failed: "), r.failureReason());
+                assertEquals(VmState.RUNNING, src.state());
+                assertEquals("running", src.qmp().execute("query-status", null, QemuVm.QMP_TIMEOUT).get("status"));
+                assertEquals(List.of(src), b.vms());
+                return;
+            }
+            assertEquals(MigrationStatus.COMPLETED, r.status(), r.failureReason());
+            assertEquals(Verification.PASSED, r.verified());
+            assertTrue(r.totalTimeMs() > 0 && r.bytesNetwork() > 0 && r.rounds() >= 1, r.toString());
+            assertTrue(r.pagesZero() > 0 && r.pagesSent() >= r.pagesZero(), r.toString());
+            assertEquals(VmState.STOPPED, src.state());
+            QemuVm dst = (QemuVm) b.vms().get(0);
+            assertEquals("nat-incoming", dst.id());
+            assertEquals(VmState.RUNNING, dst.state());
+            assertEquals("running", dst.qmp().execute("query-status", null, QemuVm.QMP_TIMEOUT).get("status"));
+            assertTrue(QemuTestSupport.waitFor(dst.process().consoleLog(), "tick", Duration.ofSeconds(20)),
+                    "the guest runs on at the destination");
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
+    void refusesOtherBackendsAndRemoteDestinations() throws Exception {
+        QemuBackend b = new QemuBackend(QemuTestSupport.settings(dir).withAccelerator("tcg"));
+        QemuNativeEngine engine = new QemuNativeEngine(b);
+        try {
+            Vm notQemu = (Vm) java.lang.reflect.Proxy.newProxyInstance(Vm.class.getClassLoader(),
+                    new Class<?>[] {Vm.class}, (p, m, a) -> m.getName().equals("id") ? "e" : "emu");
+            assertTrue(engine.unsupportedReason(notQemu).orElseThrow().contains("only qemu VMs"));
+            MigrationReport r = engine.migrate(MigrationPlan.builder("e").engine("qemu-native").build(), context(notQemu));
+            assertEquals(MigrationStatus.FAILED, r.status());
+        } finally {
+            b.close();
+        }
+    }
+}
