@@ -63,7 +63,7 @@ class TwoNodesIT {
         Distribution.Result there = a.vmlab("migration:start", "--to", "127.0.0.1:" + PORT_B, "--engine", "precopy",
                 "--ordering", "update-history", "--rate", "1g", "--verify", "--json", "mover");
         assertEquals(0, there.exit(), there.stdout() + there.stderr());
-        assertTrue(there.stdout().contains("\"status\":\"COMPLETED\"") && there.stdout().contains("\"verified\":\"PASSED\""),
+        assertTrue(there.stdout().contains("\"status\":\"completed\"") && there.stdout().contains("\"verified\":\"passed\""),
                 there.stdout());
         assertTrue(there.stdout().contains("\"destination\":\"127.0.0.1:" + PORT_B + "\""), there.stdout());
         assertTrue(!a.vmlab("vm:list").stdout().contains("mover"), "the VM left the first instance");
@@ -73,7 +73,7 @@ class TwoNodesIT {
         Distribution.Result back = b.vmlab("migration:start", "--to", "127.0.0.1:" + PORT_A, "--engine", "postcopy",
                 "--option", "fault-mode=cooperative", "--verify", "--json", "mover");
         assertEquals(0, back.exit(), back.stdout() + back.stderr());
-        assertTrue(back.stdout().contains("\"status\":\"COMPLETED\"") && back.stdout().contains("\"verified\":\"PASSED\""),
+        assertTrue(back.stdout().contains("\"status\":\"completed\"") && back.stdout().contains("\"verified\":\"passed\""),
                 back.stdout());
         Distribution.Result verify = a.vmlab("vm:verify", "mover");
         assertEquals(0, verify.exit(), verify.stdout() + verify.stderr());
@@ -91,7 +91,7 @@ class TwoNodesIT {
                     "--param", "working-set=4M", "stranger").exit());
             Distribution.Result r = c.vmlab("migration:start", "--to", "127.0.0.1:" + PORT_A, "--json", "stranger");
             assertEquals(1, r.exit(), r.stdout() + r.stderr());
-            assertTrue(r.stdout().contains("\"status\":\"FAILED\""), r.stdout());
+            assertTrue(r.stdout().contains("\"status\":\"failed\""), r.stdout());
             Distribution.Result info = c.vmlab("vm:info", "stranger");
             assertTrue(info.stdout().contains("RUNNING") || info.stdout().contains("running"), info.stdout());
         }
