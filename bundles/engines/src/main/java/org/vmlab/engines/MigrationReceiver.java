@@ -50,7 +50,9 @@ import org.vmlab.api.vm.VmState;
 import org.vmlab.transport.Frame;
 import org.vmlab.transport.FrameChannel;
 import org.vmlab.transport.PageBatch;
+import org.vmlab.transport.RateLimiter;
 import org.vmlab.transport.SharedSecret;
+import org.vmlab.transport.TlsContext;
 import org.vmlab.transport.TransportException;
 
 /**
@@ -81,10 +83,28 @@ public final class MigrationReceiver implements AutoCloseable {
         @AttributeDefinition(name = "Timeout seconds",
                 description = "A peer silent for this long is considered gone")
         int timeoutSeconds() default 10;
+
+        @AttributeDefinition(name = "TLS",
+                description = "Speak TLS 1.3 on this node's migration links, incoming and outgoing, trusting only the certificates in the keystore")
+        boolean tls() default false;
+
+        @AttributeDefinition(name = "TLS keystore",
+                description = "PKCS12 keystore with this node's key and the pinned peer certificates; empty for ${karaf.data}/vmlab/transport.p12")
+        String tlsKeystore() default "";
+
+        @AttributeDefinition(name = "TLS password file",
+                description = "File with the keystore password (owner-only); empty for ${karaf.data}/vmlab/transport.p12.password")
+        String tlsPasswordFile() default "";
     }
 
-    /** Settings outside OSGi. */
-    public record Settings(String host, int port, Path secretFile, Duration timeout) {
+    /**
+     * Settings outside OSGi.
+     *
+     * @param tlsKeystore     PKCS12 keystore for TLS, or {@code null} for plain TCP
+     * @param tlsPasswordFile owner-only file with its password (set exactly when the keystore is)
+     */
+    public record Settings(String host, int port, Path secretFile, Duration timeout, Path tlsKeystore,
+                           Path tlsPasswordFile) {
         public Settings {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(secretFile, "secretFile");
@@ -95,15 +115,33 @@ public final class MigrationReceiver implements AutoCloseable {
             if (timeout.isZero() || timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must be > 0: " + timeout);
             }
+            if ((tlsKeystore == null) != (tlsPasswordFile == null)) {
+                throw new IllegalArgumentException("TLS needs both a keystore and a password file");
+            }
         }
 
-        /** Loopback, an ephemeral port, the default timeout of 10 s. */
+        /** Plain TCP. */
+        public Settings(String host, int port, Path secretFile, Duration timeout) {
+            this(host, port, secretFile, timeout, null, null);
+        }
+
+        /** Loopback, an ephemeral port, the default timeout of 10 s, no TLS. */
         public static Settings loopback(Path secretFile) {
             return new Settings("127.0.0.1", 0, secretFile, Duration.ofSeconds(10));
         }
 
         public Settings withTimeout(Duration t) {
-            return new Settings(host, port, secretFile, t);
+            return new Settings(host, port, secretFile, t, tlsKeystore, tlsPasswordFile);
+        }
+
+        /** The same with TLS from this keystore. */
+        public Settings withTls(Path keystore, Path passwordFile) {
+            return new Settings(host, port, secretFile, timeout, Objects.requireNonNull(keystore, "keystore"),
+                    Objects.requireNonNull(passwordFile, "passwordFile"));
+        }
+
+        public boolean tls() {
+            return tlsKeystore != null;
         }
     }
 
@@ -113,6 +151,7 @@ public final class MigrationReceiver implements AutoCloseable {
     private Function<String, VmBackend> backends;
     private volatile Settings settings;
     private volatile SharedSecret secret;
+    private volatile TlsContext tls;
     private ServerSocket server;
     private ExecutorService pool;
     private volatile boolean closed;
@@ -137,8 +176,17 @@ public final class MigrationReceiver implements AutoCloseable {
         String data = System.getProperty("karaf.data", System.getProperty("java.io.tmpdir"));
         Path secretFile = config.secretFile() == null || config.secretFile().isBlank()
                 ? Path.of(data, "vmlab", "transport.secret") : Path.of(config.secretFile().trim());
-        start(new Settings(config.host(), config.port(), secretFile,
-                Duration.ofSeconds(Math.max(1, config.timeoutSeconds()))));
+        Settings s = new Settings(config.host(), config.port(), secretFile,
+                Duration.ofSeconds(Math.max(1, config.timeoutSeconds())));
+        if (config.tls()) {
+            s = s.withTls(orDefault(config.tlsKeystore(), Path.of(data, "vmlab", "transport.p12")),
+                    orDefault(config.tlsPasswordFile(), Path.of(data, "vmlab", "transport.p12.password")));
+        }
+        start(s);
+    }
+
+    private static Path orDefault(String configured, Path fallback) {
+        return configured == null || configured.isBlank() ? fallback : Path.of(configured.trim());
     }
 
     @Deactivate
@@ -159,7 +207,9 @@ public final class MigrationReceiver implements AutoCloseable {
     private void start(Settings s) throws IOException {
         this.settings = s;
         this.secret = SharedSecret.loadOrCreate(s.secretFile());
-        ServerSocket ss = new ServerSocket();
+        // Fails activation with the reason (missing keystore, open password file, ...): no silent plain fallback.
+        this.tls = s.tls() ? TlsContext.load(s.tlsKeystore(), s.tlsPasswordFile()) : null;
+        ServerSocket ss = FrameChannel.serverSocket();
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(InetAddress.getByName(s.host()), s.port()), 64);
         server = ss;
@@ -170,7 +220,8 @@ public final class MigrationReceiver implements AutoCloseable {
             return t;
         });
         pool.execute(this::acceptLoop);
-        LOG.info("migration receiver listening on {}", localEndpoint());
+        LOG.info("migration receiver listening on {} ({})", localEndpoint(),
+                tls == null ? "plain TCP" : tls + ": " + tls.pinnedSubjects());
     }
 
     /** Where this receiver listens; what a plan without destination migrates to. */
@@ -187,6 +238,17 @@ public final class MigrationReceiver implements AutoCloseable {
     /** The shared secret sources use to reach this node's peers (the same file). */
     public SharedSecret secret() {
         return secret;
+    }
+
+    /**
+     * Opens an authenticated connection to a peer's receiver the way this node is configured:
+     * its shared secret and timeout, and TLS with its keystore when {@code tls} is on.
+     *
+     * @param limiter the link's rate limiter (shared by its streams), or {@code null} for none
+     */
+    public FrameChannel connect(Endpoint to, RateLimiter limiter) throws IOException {
+        Objects.requireNonNull(to, "to");
+        return FrameChannel.connect(new InetSocketAddress(to.host(), to.port()), secret, settings.timeout(), limiter, tls);
     }
 
     /** Migrations being received now. */
@@ -245,7 +307,7 @@ public final class MigrationReceiver implements AutoCloseable {
     private void handle(Socket socket) {
         FrameChannel ch;
         try {
-            ch = FrameChannel.accept(socket, secret, settings.timeout());
+            ch = FrameChannel.accept(socket, secret, settings.timeout(), tls);
         } catch (IOException e) {
             refused.incrementAndGet();
             LOG.warn("migration receiver: {}", e.getMessage());
@@ -306,7 +368,7 @@ public final class MigrationReceiver implements AutoCloseable {
         Session session = new Session(HexFormat.of().formatHex(t), migrationId, vm, streams, ch);
         sessions.put(session.token, session);
         LOG.info("migration {}: receiving VM '{}' as '{}' over {} stream(s){}", migrationId, spec.name(), vm.id(),
-                streams, compress ? ", deflate" : "");
+                streams, compress ? ", LZ4" : "");
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(bytes);

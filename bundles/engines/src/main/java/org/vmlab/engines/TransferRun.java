@@ -4,9 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -645,10 +643,8 @@ final class TransferRun {
         }
         stages();
         Endpoint to = plan.isLocal() ? receiver.localEndpoint() : plan.destination();
-        InetSocketAddress addr = new InetSocketAddress(to.host(), to.port());
-        Duration timeout = receiver.settings().timeout();
         limiter = new RateLimiter(plan.network().rate());
-        control = FrameChannel.connect(addr, receiver.secret(), timeout, limiter);
+        control = receiver.connect(to, limiter);
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(b);
         out.writeUTF(plan.id());
@@ -670,7 +666,7 @@ final class TransferRun {
         workers = Executors.newFixedThreadPool(plan.streams(), r -> daemon(r, "vmlab-" + engineName + "-" + plan.id() + "-" + n.incrementAndGet()));
         writers = new PageBatch.Writer[plan.streams()];
         for (int i = 0; i < plan.streams(); i++) {
-            FrameChannel ch = FrameChannel.connect(addr, receiver.secret(), timeout, limiter);
+            FrameChannel ch = receiver.connect(to, limiter);
             streams.add(ch);
             ByteArrayOutputStream a = new ByteArrayOutputStream();
             DataOutputStream ao = new DataOutputStream(a);

@@ -220,14 +220,14 @@ class PrecopyEngineTest {
     }
 
     @Test
-    void parallelStreamsWithDeflate() throws Exception {
+    void parallelStreamsWithLz4() throws Exception {
         Vm src = memoryVm("20M", 64 * MIB, "32M");
         Thread.sleep(300);
         MigrationReport r = run(MigrationPlan.builder(src.id()).streams(4).compress(true).verify(true).build());
         assertCompleteReport(r, src);
         assertEquals(Verification.PASSED, r.verified());
         assertTrue(invariantOf(incoming(src.spec().name())).holds());
-        System.out.printf("4 streams + deflate: total %d ms, downtime %d ms, %d bytes%n",
+        System.out.printf("4 streams + LZ4: total %d ms, downtime %d ms, %d bytes%n",
                 r.totalTimeMs(), r.downtimeMs(), r.bytesNetwork());
     }
 

@@ -6,8 +6,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 
 /**
  * One authenticated, framed TCP connection. A frame is a type byte, a 4-byte big-endian payload
@@ -31,12 +37,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * answers {@code HMAC(secret, 'C'|serverNonce|clientNonce)}; the server checks it and answers a
  * final status. Both sides thus prove they know the secret; MACs are compared in constant time.
  *
+ * <p>With a {@link TlsContext} the connection is TLS 1.3 with pinned certificates on both ends,
+ * and the handshake above runs inside it.
+ *
+ * <p>Every byte written to the socket passes the link's {@link RateLimiter} and counts in
+ * {@link #bytesSent()}: the handshake, frame headers and payloads and, on sockets this class
+ * creates (clients, and servers from {@link #serverSocket()}), TLS's own handshake and record
+ * overhead too, since the TLS layer writes through the metered socket.
+ *
  * <p>Every read has a timeout; a write that makes no progress for the timeout closes the socket.
  * {@link #send} is thread-safe; {@link #receive} must be called by one thread at a time.
  */
 public final class FrameChannel implements AutoCloseable {
-    /** Protocol version spoken by this build. */
-    public static final int VERSION = 1;
+    /** Protocol version spoken by this build (2: LZ4 page records replace version 1's deflate). */
+    public static final int VERSION = 2;
     /** The largest payload accepted or sent. */
     public static final int MAX_FRAME = 8 << 20;
     /** Bytes of a frame header. */
@@ -52,28 +66,65 @@ public final class FrameChannel implements AutoCloseable {
         return t;
     });
 
+    /** The TCP socket (closing it ends the connection at once, TLS or not). */
     private final Socket socket;
+    /** What frames are read from and written to: the TCP socket, or the TLS socket over it. */
+    private final Socket io;
+    private final Wire wire;
     private final DataInputStream in;
     private final DataOutputStream out;
-    private final RateLimiter limiter;
     private final long timeoutNanos;
-    private final AtomicLong bytesSent = new AtomicLong();
-    private final AtomicLong bytesReceived = new AtomicLong();
-    private volatile long writeStartNanos;
     private volatile long lastSendNanos = System.nanoTime();
     private volatile String closeReason;
     private final ScheduledFuture<?> watchdog;
 
-    private FrameChannel(Socket socket, RateLimiter limiter, Duration timeout) throws IOException {
+    /**
+     * @param peer where a client connected to; {@code null} on the server side
+     */
+    private FrameChannel(Socket socket, RateLimiter limiter, Duration timeout, TlsContext tls, InetSocketAddress peer)
+            throws IOException {
         this.socket = socket;
-        this.limiter = limiter == null ? RateLimiter.unlimited() : limiter;
+        this.wire = new Wire(limiter);
         this.timeoutNanos = timeout.toNanos();
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(toMillis(timeout));
-        in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
-        out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
+        boolean metered = socket instanceof MeteredSocket;
+        if (metered) {
+            ((MeteredSocket) socket).attach(wire);
+        }
+        io = tls == null ? socket : peer != null ? tls.client(socket, peer) : tls.server(socket);
+        InputStream is = io.getInputStream();
+        OutputStream os = io.getOutputStream();
+        if (!metered) {
+            // An accepted socket from elsewhere: count what goes through TLS, not TLS itself.
+            is = wire.in(is);
+            os = wire.out(os);
+        }
+        in = new DataInputStream(new BufferedInputStream(is, 64 * 1024));
+        out = new DataOutputStream(new BufferedOutputStream(os, 64 * 1024));
         long period = Math.max(50, Math.min(500, timeout.toMillis() / 4));
         watchdog = WATCHDOG.scheduleWithFixedDelay(this::checkStuckWrite, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * An unbound server socket whose accepted sockets count TLS bytes too; bind it, then hand
+     * what it accepts to {@link #accept}.
+     */
+    public static ServerSocket serverSocket() throws IOException {
+        return new ServerSocket() {
+            @Override
+            public Socket accept() throws IOException {
+                if (isClosed()) {
+                    throw new SocketException("Socket is closed");
+                }
+                if (!isBound()) {
+                    throw new SocketException("Socket is not bound yet");
+                }
+                Socket s = new MeteredSocket();
+                implAccept(s);
+                return s;
+            }
+        };
     }
 
     private static int toMillis(Duration timeout) {
@@ -91,13 +142,39 @@ public final class FrameChannel implements AutoCloseable {
      */
     public static FrameChannel connect(InetSocketAddress address, SharedSecret secret, Duration timeout,
                                        RateLimiter limiter) throws IOException {
+        return connect(address, secret, timeout, limiter, null);
+    }
+
+    /**
+     * Connects and authenticates as a client, over TLS if {@code tls} is given.
+     *
+     * @param limiter the link's rate limiter (shared by its streams), or {@code null} for none
+     * @param tls     this node's TLS keys and pinned peers, or {@code null} for plain TCP
+     * @throws TransportException if the TLS handshake fails, the server refuses, fails
+     *                            authentication or stays silent
+     */
+    public static FrameChannel connect(InetSocketAddress address, SharedSecret secret, Duration timeout,
+                                       RateLimiter limiter, TlsContext tls) throws IOException {
+        return connect(address, secret, timeout, limiter, tls, VERSION);
+    }
+
+    /** For tests: connects claiming another protocol version. */
+    static FrameChannel connectWithVersion(InetSocketAddress address, SharedSecret secret, Duration timeout,
+                                           int version) throws IOException {
+        return connect(address, secret, timeout, null, null, version);
+    }
+
+    private static FrameChannel connect(InetSocketAddress address, SharedSecret secret, Duration timeout,
+                                        RateLimiter limiter, TlsContext tls, int version) throws IOException {
         Objects.requireNonNull(secret, "secret");
-        Socket s = new Socket();
+        Socket s = new MeteredSocket();
         try {
             s.connect(address, toMillis(timeout));
-            FrameChannel ch = new FrameChannel(s, limiter, timeout);
+            FrameChannel ch = new FrameChannel(s, limiter, timeout, tls, address);
             try {
-                ch.clientHandshake(secret, VERSION);
+                ch.startTls("the receiver " + address,
+                        " (is TLS off at the receiver, or is this node's certificate not pinned there?)");
+                ch.clientHandshake(secret, version);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -106,25 +183,28 @@ public final class FrameChannel implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             s.close();
             throw new TransportException(address + " did not answer within " + timeout.toMillis() + " ms", e);
+        } catch (EOFException e) {
+            s.close();
+            throw new TransportException(address + " closed the connection during the handshake"
+                    + (tls == null ? " (does the receiver require TLS?)" : ""), e);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
         }
     }
 
-    /** For tests: connects claiming another protocol version. */
-    static FrameChannel connectWithVersion(InetSocketAddress address, SharedSecret secret, Duration timeout,
-                                           int version) throws IOException {
-        Socket s = new Socket();
-        s.connect(address, toMillis(timeout));
-        FrameChannel ch = new FrameChannel(s, null, timeout);
-        try {
-            ch.clientHandshake(secret, version);
-        } catch (IOException e) {
-            ch.close();
-            throw e;
+    /** Runs the TLS handshake now (if this is a TLS channel), so its failures get a clear reason. */
+    private void startTls(String peer, String hint) throws IOException {
+        if (io instanceof SSLSocket ssl) {
+            try {
+                ssl.startHandshake();
+            } catch (SSLException e) {
+                if (e.getCause() instanceof SocketTimeoutException t) {
+                    throw t;
+                }
+                throw new TransportException("TLS handshake with " + peer + " failed: " + e.getMessage() + hint, e);
+            }
         }
-        return ch;
     }
 
     /**
@@ -132,15 +212,27 @@ public final class FrameChannel implements AutoCloseable {
      * as far as a well-formed hello), the socket is closed and the reason thrown.
      */
     public static FrameChannel accept(Socket socket, SharedSecret secret, Duration timeout) throws IOException {
+        return accept(socket, secret, timeout, null);
+    }
+
+    /**
+     * Authenticates an accepted socket as the server, over TLS if {@code tls} is given (the peer
+     * must then present a pinned certificate). On failure the peer is told why (if it got as far
+     * as a well-formed hello), the socket is closed and the reason thrown.
+     */
+    public static FrameChannel accept(Socket socket, SharedSecret secret, Duration timeout, TlsContext tls)
+            throws IOException {
         Objects.requireNonNull(secret, "secret");
         FrameChannel ch;
         try {
-            ch = new FrameChannel(socket, null, timeout);
+            ch = new FrameChannel(socket, null, timeout, tls, null);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
         }
         try {
+            ch.startTls("peer " + socket.getRemoteSocketAddress(),
+                    " (a peer without TLS, or one whose certificate is not pinned in this node's keystore?)");
             ch.serverHandshake(secret);
             return ch;
         } catch (SocketTimeoutException e) {
@@ -226,15 +318,20 @@ public final class FrameChannel implements AutoCloseable {
     private void readMagic(String who) throws IOException {
         byte[] m = readN(MAGIC.length);
         if (!Arrays.equals(m, MAGIC)) {
-            throw new TransportException("not a vmlab migration peer: the " + who
-                    + " sent bytes " + java.util.HexFormat.of().formatHex(m) + " instead of the magic 'VMLB'");
+            String hint = "";
+            if (m[1] == 3 && m[0] == 0x16) {
+                hint = " (that is a TLS handshake: the peer uses TLS, this node does not)";
+            } else if (m[1] == 3 && m[0] == 0x15) {
+                hint = " (that is a TLS alert: the peer requires TLS, this node does not use it)";
+            }
+            throw new TransportException("not a vmlab migration peer: the " + who + " "
+                    + socket.getRemoteSocketAddress() + " sent bytes " + java.util.HexFormat.of().formatHex(m) + " instead of the magic 'VMLB'" + hint);
         }
     }
 
     private byte[] readN(int n) throws IOException {
         byte[] b = new byte[n];
         in.readFully(b);
-        bytesReceived.addAndGet(n);
         return b;
     }
 
@@ -246,27 +343,18 @@ public final class FrameChannel implements AutoCloseable {
         if (len < 0 || len > MAX_FRAME) {
             throw new IllegalArgumentException("frame payload out of range: " + len);
         }
-        try {
-            limiter.acquire(HEADER + len);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransportException("interrupted while sending", e);
-        }
         synchronized (out) {
-            writeStartNanos = System.nanoTime();
             try {
+                // The rate limit applies below, as the bytes reach the socket.
                 out.writeByte(type);
                 out.writeInt(len);
                 out.write(payload, off, len);
                 out.flush();
             } catch (IOException e) {
                 throw failure(e);
-            } finally {
-                writeStartNanos = 0;
             }
             lastSendNanos = System.nanoTime();
         }
-        bytesSent.addAndGet(HEADER + len);
     }
 
     public void send(int type, byte[] payload) throws IOException {
@@ -294,7 +382,6 @@ public final class FrameChannel implements AutoCloseable {
             }
             byte[] payload = new byte[len];
             in.readFully(payload);
-            bytesReceived.addAndGet(HEADER + len);
             return new Frame(type, ByteBuffer.wrap(payload));
         } catch (TransportException e) {
             throw e;
@@ -324,7 +411,7 @@ public final class FrameChannel implements AutoCloseable {
     }
 
     private void checkStuckWrite() {
-        long start = writeStartNanos;
+        long start = wire.writeStartNanos;
         if (start != 0 && System.nanoTime() - start > timeoutNanos && closeReason == null) {
             closeReason = "peer " + socket.getRemoteSocketAddress() + " accepted no data for "
                     + timeoutNanos / 1_000_000 + " ms";
@@ -337,13 +424,22 @@ public final class FrameChannel implements AutoCloseable {
         return lastSendNanos;
     }
 
-    /** Bytes sent so far, frame headers and handshake included. */
+    /**
+     * Bytes written to the socket so far: the handshake, frame headers and payloads, and the TLS
+     * overhead when TLS is on (see the class comment for the one exception).
+     */
     public long bytesSent() {
-        return bytesSent.get();
+        return wire.sent.get();
     }
 
+    /** Bytes read from the socket so far, counted like {@link #bytesSent()}. */
     public long bytesReceived() {
-        return bytesReceived.get();
+        return wire.received.get();
+    }
+
+    /** Whether this connection runs over TLS. */
+    public boolean isTls() {
+        return io instanceof SSLSocket;
     }
 
     public InetSocketAddress remoteAddress() {

@@ -1,21 +1,23 @@
 package org.vmlab.transport;
 
 import java.nio.ByteBuffer;
-import java.util.zip.DataFormatException;
-import java.util.zip.Deflater;
-import java.util.zip.Inflater;
 
 import org.vmlab.api.memory.Pages;
 
 /**
  * Page records packed into one frame payload: a header (round as int, record count as int) and
- * records of pfn (long), kind (byte: 0 zero page, no content; 1 raw, 4096 bytes; 2 deflate,
- * int length and that many bytes inflating to exactly 4096).
+ * records of pfn (long), kind (byte: 0 zero page, no content; 1 raw, 4096 bytes; 3 LZ4, int
+ * length and that many bytes of an {@link Lz4Block LZ4 block} decoding to exactly 4096).
+ *
+ * <p>Kind 2 (deflate) was protocol version 1's compression; it is neither sent nor accepted.
  */
 public final class PageBatch {
     public static final int ZERO = 0;
     public static final int RAW = 1;
+    /** Protocol version 1's deflate records; refused by this version's reader. */
+    @Deprecated
     public static final int DEFLATE = 2;
+    public static final int LZ4 = 3;
     private static final int HEAD = 8;
     private static final int RECORD_MAX = 8 + 1 + 4 + Pages.SIZE + 64;
 
@@ -26,7 +28,7 @@ public final class PageBatch {
     public static final class Writer {
         private final byte[] buf;
         private final ByteBuffer bb;
-        private final Deflater deflater;
+        private final Lz4Block lz4;
         private final byte[] page = new byte[Pages.SIZE];
         private int pages;
         private long zeroPages;
@@ -34,14 +36,14 @@ public final class PageBatch {
         private long compressedOut;
 
         /**
-         * @param compress whether page content is deflated (BEST_SPEED; kept raw when that is not smaller)
+         * @param compress whether page content is LZ4-compressed (kept raw when that does not save 16 bytes)
          * @param maxBytes payload size to aim for, at most {@link FrameChannel#MAX_FRAME}
          */
         public Writer(boolean compress, int maxBytes) {
             int size = Math.max(HEAD + RECORD_MAX, Math.min(maxBytes, FrameChannel.MAX_FRAME));
             buf = new byte[size];
             bb = ByteBuffer.wrap(buf);
-            deflater = compress ? new Deflater(Deflater.BEST_SPEED) : null;
+            lz4 = compress ? new Lz4Block() : null;
             begin(0);
         }
 
@@ -72,15 +74,12 @@ public final class PageBatch {
         /** Adds a page from the next 4096 bytes of {@code content}. */
         public void addPage(long pfn, ByteBuffer content) {
             bb.putLong(pfn);
-            if (deflater != null) {
+            if (lz4 != null) {
                 content.get(page);
-                deflater.reset();
-                deflater.setInput(page);
-                deflater.finish();
                 int start = bb.position() + 5;
-                int n = deflater.deflate(buf, start, Pages.SIZE - 16);
-                if (deflater.finished() && n < Pages.SIZE - 16) {
-                    bb.put((byte) DEFLATE);
+                int n = lz4.compress(page, 0, Pages.SIZE, buf, start, Pages.SIZE - 16);
+                if (n > 0) {
+                    bb.put((byte) LZ4);
                     bb.putInt(n);
                     bb.position(start + n);
                     compressedIn += Pages.SIZE;
@@ -110,15 +109,18 @@ public final class PageBatch {
             return zeroPages;
         }
 
-        /** Ratio of deflated to original bytes of the pages that were compressed (1 if none). */
+        /** Ratio of compressed to original bytes of the pages that were compressed (1 if none). */
         public double compressionRatio() {
             return compressedIn == 0 ? 1 : compressedOut / (double) compressedIn;
         }
 
+        /** Pages sent compressed so far (the others that had content went raw). */
+        public long compressedPages() {
+            return compressedIn / Pages.SIZE;
+        }
+
+        /** Nothing to release any more; kept for callers that close writers. */
         public void close() {
-            if (deflater != null) {
-                deflater.end();
-            }
         }
     }
 
@@ -133,8 +135,8 @@ public final class PageBatch {
 
     /** Decodes batches; one per receiving thread (not thread-safe). */
     public static final class Reader {
-        private final Inflater inflater = new Inflater();
         private final byte[] page = new byte[Pages.SIZE];
+        private final byte[] packed = new byte[Pages.SIZE];
         private final long pageCount;
 
         /** @param pageCount pfns at or above this are refused */
@@ -173,33 +175,27 @@ public final class PageBatch {
                         b.position(b.position() + Pages.SIZE);
                         sink.page(round, pfn, content);
                     }
-                    case DEFLATE -> {
+                    case LZ4 -> {
                         int n = b.remaining() >= 4 ? b.getInt() : -1;
                         if (n <= 0 || n > Pages.SIZE || n > b.remaining()) {
-                            throw new TransportException("bad deflate length " + n + " for page " + pfn);
+                            throw new TransportException("bad LZ4 length " + n + " for page " + pfn
+                                    + " (" + b.remaining() + " bytes left in the batch)");
                         }
-                        inflater.reset();
-                        inflater.setInput(b.slice(b.position(), n));
-                        b.position(b.position() + n);
-                        int got;
-                        try {
-                            got = inflater.inflate(page);
-                        } catch (DataFormatException e) {
-                            throw new TransportException("page " + pfn + " does not inflate: " + e.getMessage(), e);
-                        }
-                        if (got != Pages.SIZE || !inflater.finished()) {
-                            throw new TransportException("page " + pfn + " inflates to " + got + " bytes, not 4096");
-                        }
+                        // Payloads are read-only views (no array access): copy into a reused buffer.
+                        b.get(packed, 0, n);
+                        Lz4Block.decompress(packed, 0, n, page, 0, Pages.SIZE);
                         sink.page(round, pfn, ByteBuffer.wrap(page));
                     }
+                    case DEFLATE -> throw new TransportException("page " + pfn
+                            + " is deflate-compressed (protocol version 1); this receiver only accepts LZ4");
                     default -> throw new TransportException("unknown page record kind " + kind);
                 }
             }
             return count;
         }
 
+        /** Nothing to release any more; kept for callers that close readers. */
         public void close() {
-            inflater.end();
         }
     }
 }

@@ -5,8 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -15,7 +13,6 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.Set;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -52,25 +49,7 @@ public final class SharedSecret {
      */
     public static SharedSecret load(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("secret file " + file + " does not exist or is not a regular file");
-        }
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-        if (view != null) {
-            Set<PosixFilePermission> perms = view.readAttributes().permissions();
-            for (PosixFilePermission p : perms) {
-                if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
-                    throw new IOException("refusing to use secret file " + file + ": its mode is "
-                            + PosixFilePermissions.toString(perms)
-                            + " but it must be readable only by its owner (chmod 600 " + file + ")");
-                }
-            }
-        }
-        if (Files.size(file) > MAX_FILE_BYTES) {
-            throw new IOException("secret file " + file + " is larger than " + MAX_FILE_BYTES + " bytes");
-        }
-        byte[] content = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim()
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] content = OwnerOnlyFile.read(file, "secret file", MAX_FILE_BYTES).getBytes(StandardCharsets.UTF_8);
         if (content.length < MIN_BYTES) {
             throw new IOException("secret file " + file + " holds " + content.length
                     + " bytes; a secret needs at least " + MIN_BYTES);

@@ -273,7 +273,7 @@ class FrameChannelTest {
     }
 
     @Test
-    void pageBatchRoundTripsRawDeflatedAndZeroPages() throws Exception {
+    void pageBatchRoundTripsRawLz4AndZeroPages() throws Exception {
         for (boolean compress : new boolean[]{false, true}) {
             PageBatch.Writer w = new PageBatch.Writer(compress, 64 * 1024);
             w.begin(3);
@@ -308,6 +308,73 @@ class FrameChannelTest {
             PageBatch.Reader small = new PageBatch.Reader(6);
             assertThrows(TransportException.class, () -> small.read(payload, (a, b, c) -> { }));
         }
+    }
+
+    /** A batch of one record: pfn 0, this kind and these bytes. */
+    static ByteBuffer record(int kind, int... rest) {
+        ByteBuffer b = ByteBuffer.allocate(8 + 9 + rest.length);
+        b.putInt(0).putInt(1).putLong(0).put((byte) kind);
+        for (int v : rest) {
+            b.put((byte) v);
+        }
+        return b.flip().asReadOnlyBuffer();
+    }
+
+    static String refusal(ByteBuffer batch) {
+        PageBatch.Reader reader = new PageBatch.Reader(8);
+        return assertThrows(TransportException.class, () -> reader.read(batch, (a, b, c) -> { })).getMessage();
+    }
+
+    @Test
+    void malformedLz4RecordsAreRefused() {
+        assertTrue(refusal(record(PageBatch.LZ4)).contains("bad LZ4 length -1"));
+        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 0)).contains("bad LZ4 length 0"));
+        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0x10, 1, 0)).contains("bad LZ4 length 4097"));
+        assertTrue(refusal(record(PageBatch.LZ4, 0x7f, 0, 0, 0)).contains("bad LZ4 length"));
+        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 4, 0x10, 'a', 'b')).contains("bad LZ4 length 4"));
+        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 2, 0x10, 'a')).contains("decodes to 1 bytes"));
+        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 4, 0x00, 9, 0, 0)).contains("before the start"));
+        assertTrue(refusal(record(2, 0, 0, 0, 4, 1, 2, 3, 4)).contains("only accepts LZ4"));
+        assertTrue(refusal(record(9)).contains("unknown page record kind 9"));
+    }
+
+    @Test
+    void compressedBatchesOfAPageMixRoundTrip() throws Exception {
+        Random r = new Random(5);
+        PageBatch.Writer w = new PageBatch.Writer(true, 256 * 1024);
+        PageBatch.Reader reader = new PageBatch.Reader(1 << 20);
+        List<byte[]> sent = new ArrayList<>();
+        w.begin(1);
+        for (int i = 0; i < 40; i++) {
+            byte[] p = new byte[4096];
+            switch (i % 4) {
+                case 0 -> r.nextBytes(p);
+                case 1 -> java.util.Arrays.fill(p, (byte) i);
+                case 2 -> {
+                    for (int j = 0; j < p.length; j++) {
+                        p[j] = (byte) ("page " + i).charAt(j % 6);
+                    }
+                }
+                default -> {
+                    r.nextBytes(p);
+                    java.util.Arrays.fill(p, 100, 4000, (byte) 0);
+                }
+            }
+            sent.add(p);
+            w.addPage(i, ByteBuffer.wrap(p));
+        }
+        List<byte[]> got = new ArrayList<>();
+        reader.read(ByteBuffer.wrap(w.array(), 0, w.length()).slice().asReadOnlyBuffer(), (round, pfn, content) -> {
+            byte[] b = new byte[4096];
+            content.get(b);
+            assertEquals(got.size(), pfn);
+            got.add(b);
+        });
+        for (int i = 0; i < sent.size(); i++) {
+            assertArrayEquals(sent.get(i), got.get(i), "page " + i);
+        }
+        assertEquals(30, w.compressedPages(), "the random pages go raw");
+        assertTrue(w.compressionRatio() < 0.2, "ratio " + w.compressionRatio());
     }
 
     @Test

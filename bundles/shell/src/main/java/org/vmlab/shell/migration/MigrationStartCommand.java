@@ -69,7 +69,7 @@ public class MigrationStartCommand implements Action {
     @Option(name = "--streams", description = "Parallel TCP streams (default 1)")
     Integer streams;
 
-    @Option(name = "--compress", description = "Compress pages on the wire")
+    @Option(name = "--compress", description = "Compress pages on the wire (LZ4)")
     boolean compress;
 
     @Option(name = "--verify", description = "Compare destination memory with the source at the pause and check the workload's invariant")
