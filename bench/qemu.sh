@@ -19,7 +19,7 @@ REPS=3
 for arg in "$@"; do
     case "$arg" in
         --quick) REPS=1 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "Error: unknown option '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
