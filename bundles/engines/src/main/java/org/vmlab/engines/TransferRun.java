@@ -294,7 +294,8 @@ final class TransferRun {
      * runs (including round 0, before any history exists) can still go to the back of the round
      * (the staged transfer priority of update-history ordering); for orderings that ignore the
      * history, the stages change nothing but when the log is read. Plan option {@code stages}
-     * (default {@value #DEFAULT_STAGES}; 1 = one order per round, as QEMU).
+     * (default {@value #DEFAULT_STAGES}; 1 = one order per round, as QEMU). Where a sync costs more
+     * than a tenth of sending a stage, the rest of the round goes at once.
      *
      * @return the dirty pages the syncs of this round found (a page counted once per sync)
      */
@@ -311,17 +312,26 @@ final class TransferRun {
             PageSet rest = PageSet.ofBitmap(pageCount, remaining.toLongArray());
             long[] order = order(new RoundContext(round, rest, history, seed), rest);
             long[] share = order.length <= stageSize ? order : java.util.Arrays.copyOf(order, (int) stageSize);
+            long sendStart = System.nanoTime();
             long[] c = sendRound(round, share);
+            long sendNanos = System.nanoTime() - sendStart;
             for (int i = 0; i < 3; i++) {
                 counts[i] += c[i];
             }
             for (long pfn : share) {
                 remaining.clear((int) pfn);
             }
+            long syncStart = System.nanoTime();
             PageSet dirty = log.sync();
+            long syncNanos = System.nanoTime() - syncStart;
             markStale(dirty);
             history.record(dirty);
             dirtied += dirty.size();
+            if (syncNanos * 10 > sendNanos && stageSize < remaining.cardinality()) {
+                // A costly sync (e.g. a content-comparing dirty log) is not worth it mid-round:
+                // the rest of the round goes in one stage.
+                stageSize = remaining.cardinality();
+            }
         }
         return dirtied;
     }
