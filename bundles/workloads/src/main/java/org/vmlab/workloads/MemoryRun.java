@@ -133,21 +133,26 @@ public final class MemoryRun extends AbstractRun {
             }
             long deadline = System.nanoTime() + STEP_BUDGET_NANOS;
             int done = 0;
-            while (done < n) {
-                if (!pages.initialized()) {
-                    pages.initNext();
-                } else {
-                    pages.write(next());
+            try {
+                while (done < n) {
+                    if (!pages.initialized()) {
+                        pages.initNext();
+                    } else {
+                        pages.write(next());
+                    }
+                    done++;
+                    if ((done & 7) == 0 && System.nanoTime() > deadline) {
+                        break;
+                    }
                 }
-                done++;
-                if ((done & 7) == 0 && System.nanoTime() > deadline) {
-                    break;
-                }
+                pages.flush();
+            } finally {
+                // Also when a cooperative postcopy fault abandons the step: the writes done count,
+                // and the tokens of those not done go back (else a parked task would lose its rate).
+                bucket.giveBack(n - done);
+                ops.add(done);
+                bytes.add((long) done * Pages.SIZE);
             }
-            pages.flush();
-            bucket.giveBack(n - done);
-            ops.add(done);
-            bytes.add((long) done * Pages.SIZE);
             return true;
         }
 
