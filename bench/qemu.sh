@@ -67,7 +67,8 @@ cleanup() {
         for p in $left; do kill -9 "$p"; done
         STATUS=1
     fi
-    rm -rf "$WORK" "$TOOLS" "$RUNDIR"
+    # A last log line can land while the folder goes: try again once.
+    rm -rf "$WORK" "$TOOLS" "$RUNDIR" 2>/dev/null || { sleep 1; rm -rf "$WORK" "$TOOLS" "$RUNDIR"; }
     exit "${STATUS:-0}"
 }
 VM=bench-qemu
