@@ -130,9 +130,21 @@ final class ConsoleWorkloadRun implements WorkloadRun {
         return samples.isEmpty() ? new ThroughputSample(startMillis, 0, 0) : samples.get(samples.size() - 1);
     }
 
+    /**
+     * The host's scan of guest RAM for vmlab-memwork's self-describing pages, and the guest's own
+     * self-check: a {@code check FAILED} line on this VM's console fails it too.
+     */
     @Override
     public Optional<MemoryInvariant> invariant() {
-        return Optional.of(invariant);
+        return Optional.of(memory -> {
+            org.vmlab.api.workload.InvariantResult scan = invariant.check(memory);
+            String failed = lastFailure;
+            if (failed != null) {
+                return new org.vmlab.api.workload.InvariantResult(false, scan.pagesChecked(), scan.steps(),
+                        scan.firstBadPages(), "the guest's own check failed: " + failed);
+            }
+            return scan;
+        });
     }
 
     /** Self-checks the guest reported as passed. */

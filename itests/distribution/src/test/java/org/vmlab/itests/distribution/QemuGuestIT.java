@@ -147,10 +147,20 @@ class QemuGuestIT {
         return report;
     }
 
-    /** The guest runs there: its in-guest checks go on and vmlab's scan of its RAM holds. */
+    /**
+     * The guest runs there: its console there advances (the workload's rate lines give a
+     * throughput), and vmlab's scan of its RAM and the guest's own checks hold.
+     */
     private static void assertGuestRunsOn(String vm) throws Exception {
         JsonNode info = JSON.readTree(dist.vmlab("vm:info", "--json", vm).stdout());
         assertEquals("running", info.get("state").asText().toLowerCase(), info.toString());
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (info.path("throughput").path("bytesPerSecond").asDouble() <= 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+            info = JSON.readTree(dist.vmlab("vm:info", "--json", vm).stdout());
+        }
+        assertTrue(info.path("throughput").path("bytesPerSecond").asDouble() > 0,
+                "the guest's console advances on " + vm + ": " + info);
         Distribution.Result verify = dist.vmlab("vm:verify", vm);
         assertEquals(0, verify.exit(), verify.stdout() + verify.stderr());
     }
