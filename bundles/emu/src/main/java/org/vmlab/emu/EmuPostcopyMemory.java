@@ -67,6 +67,12 @@ public final class EmuPostcopyMemory implements PostcopyMemory {
     private final AtomicLong blockNanos = new AtomicLong();
     /** vCPU threads with tasks parked on pages of this memory: a fill unparks them. */
     private final Set<Thread> parkedVcpus = ConcurrentHashMap.newKeySet();
+    /**
+     * The vCPU threads with a task parked on each page: a fill wakes just those (waking every
+     * parked vCPU on every fill would keep them spinning through their parked tasks while the
+     * push fills tens of thousands of pages a second).
+     */
+    private final ConcurrentHashMap<Long, Set<Thread>> parkedByPage = new ConcurrentHashMap<>();
     /** Told once when postcopy ends with pages missing: the VM cannot go on (set by its VM). */
     private volatile java.util.function.Consumer<String> failureListener = reason -> { };
 
@@ -107,6 +113,7 @@ public final class EmuPostcopyMemory implements PostcopyMemory {
             this.failure = null;
             this.blockNanos.set(0);
             this.parkedVcpus.clear();
+            this.parkedByPage.clear();
             this.active = true;
             VarHandle.releaseFence();
             memory.setPostcopy(this); // volatile write publishes the fields above
@@ -130,8 +137,11 @@ public final class EmuPostcopyMemory implements PostcopyMemory {
                 monitor.notifyAll();
             }
         }
-        for (Thread t : parkedVcpus) {
-            LockSupport.unpark(t);
+        Set<Thread> parked = parkedByPage.remove(pfn);
+        if (parked != null) {
+            for (Thread t : parked) {
+                LockSupport.unpark(t);
+            }
         }
     }
 
@@ -261,6 +271,11 @@ public final class EmuPostcopyMemory implements PostcopyMemory {
         }
         if (mode == FaultMode.COOPERATIVE && EmuVcpus.inGuestStep()) {
             parkedVcpus.add(Thread.currentThread());
+            parkedByPage.computeIfAbsent(pfn, k -> ConcurrentHashMap.newKeySet()).add(Thread.currentThread());
+            if (!missingBit(pfn)) {
+                // Filled between the check and the registration: wake ourselves (no wake-up lost).
+                LockSupport.unpark(Thread.currentThread());
+            }
             throw new PageNotPresent(this, pfn, t0);
         }
         await(pfn, t0);

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -523,13 +522,10 @@ final class TransferRun {
         w.begin(round);
         while (true) {
             if (pendingRequests.get() > 0) {
-                // Faulted pages first: a vCPU waits for them.
-                if (w.pages() > 0) {
-                    ch.send(Protocol.PAGES, w.array(), 0, w.length());
-                    w.begin(round);
-                }
-                LockSupport.parkNanos(20_000);
-                continue;
+                // Faulted pages first (a vCPU waits for them): give the fault server the CPU, but
+                // never stop the push, which brings most pages; stalling it while the guest keeps
+                // faulting would leave only the one-by-one fault service.
+                Thread.yield();
             }
             int from = cursor.getAndAdd(POSTCOPY_BATCH_PAGES);
             if (from >= order.length) {
