@@ -52,11 +52,13 @@ instance_pids() {
 qemu_pids() { pgrep -f -- "qemu-system.*($RUNDIR|$D)" 2>/dev/null || true; }
 cleanup() {
     set +e
-    if [ -x "$D/bin/vmlab" ] && [ -n "$(instance_pids)" ]; then
-        for v in $VM $VM-incoming; do "$D/bin/vmlab" vm:destroy "$v" >/dev/null 2>&1; done
+    if [ -x "$D/bin/stop" ]; then
+        if [ -n "$(instance_pids)" ] || "$D/bin/status" >/dev/null 2>&1; then
+            for v in $VM $VM-incoming; do "$D/bin/vmlab" vm:destroy "$v" >/dev/null 2>&1; done
+        fi
         "$D/bin/stop" >/dev/null 2>&1
         # bin/stop returns before the JVM has gone: wait for it by pid (bounded), then TERM, then KILL.
-        i=0; while [ -n "$(instance_pids)" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+        i=0; while { [ -n "$(instance_pids)" ] || "$D/bin/status" >/dev/null 2>&1; } && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
         for p in $(instance_pids); do log "instance pid $p still up after 30 s, TERM"; kill "$p"; done
         i=0; while [ -n "$(instance_pids)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
         for p in $(instance_pids); do log "instance pid $p still up, KILL"; kill -9 "$p"; done
