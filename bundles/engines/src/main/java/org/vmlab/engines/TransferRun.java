@@ -121,7 +121,10 @@ final class TransferRun {
     String destVmId;
     Verification verified = Verification.NOT_REQUESTED;
     long downtimeNanos;
-    /** Pages whose destination copy may be out of date. */
+    /**
+     * Pages whose destination copy may be out of date: cleared per stage once its pages are sent,
+     * set again by every sync (guarded by this).
+     */
     BitSet stale;
     // ---- postcopy
     final AtomicLong pagesRequested = new AtomicLong();
@@ -317,8 +320,11 @@ final class TransferRun {
             for (int i = 0; i < 3; i++) {
                 counts[i] += c[i];
             }
-            for (long pfn : share) {
-                remaining.clear((int) pfn);
+            synchronized (this) {
+                for (long pfn : share) {
+                    remaining.clear((int) pfn);
+                    stale.clear((int) pfn); // sent; the sync below marks it again if written since
+                }
             }
             long syncStart = System.nanoTime();
             PageSet dirty = log.sync();
@@ -834,9 +840,6 @@ final class TransferRun {
         long bit = 1L << pfn;
         if ((everSent.getAndUpdate(word, v -> v | bit) & bit) != 0) {
             pagesResent.incrementAndGet();
-        }
-        synchronized (this) {
-            stale.clear((int) pfn);
         }
     }
 

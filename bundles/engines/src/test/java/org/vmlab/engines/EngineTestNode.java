@@ -47,7 +47,7 @@ final class EngineTestNode implements AutoCloseable {
         backend.registerWorkload("memory", new MemoryWorkload());
         receiver = new MigrationReceiver(name -> "emu".equals(name) ? backend : null,
                 MigrationReceiver.Settings.loopback(dir.resolve("secret/transport.secret")).withTimeout(timeout));
-        service = new DefaultMigrationService(directory());
+        service = new DefaultMigrationService(directory(backend));
         service.addEngine("precopy", 100, new PrecopyEngine(receiver));
         service.addEngine("postcopy", 50, new PostcopyEngine(receiver));
         service.addEngine("hybrid", 40, new HybridEngine(receiver));
@@ -57,7 +57,8 @@ final class EngineTestNode implements AutoCloseable {
         service.addOrdering("update-history", 0, new UpdateHistoryOrdering());
     }
 
-    private VmDirectory directory() {
+    /** The VMs of an emu backend as a directory. */
+    static VmDirectory directory(EmuBackend backend) {
         return new VmDirectory() {
             @Override
             public List<Vm> vms() {

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -97,32 +96,7 @@ class PrecopyEngineTest {
     }
 
     static VmDirectory directory() {
-        return new VmDirectory() {
-            @Override
-            public List<Vm> vms() {
-                return backend.vms();
-            }
-
-            @Override
-            public Optional<Vm> find(String id) {
-                return backend.find(id);
-            }
-
-            @Override
-            public Vm create(VmSpec spec) {
-                return backend.create(spec);
-            }
-
-            @Override
-            public Vm restore(Path snapshot, String b) {
-                return backend.restore(snapshot);
-            }
-
-            @Override
-            public List<String> backends() {
-                return List.of("emu");
-            }
-        };
+        return EngineTestNode.directory(backend);
     }
 
     static Vm memoryVm(String rate, long memory, String workingSet) {
