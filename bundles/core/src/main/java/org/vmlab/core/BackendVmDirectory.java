@@ -73,6 +73,14 @@ public final class BackendVmDirectory implements VmDirectory {
 
     @Override
     public Vm restore(Path snapshot, String backend) {
+        if (backend == null) {
+            // The backend that wrote the file, else the default one (whose error names the format).
+            for (Ranked r : ordered()) {
+                if (r.backend().recognizes(snapshot)) {
+                    return r.backend().restore(snapshot);
+                }
+            }
+        }
         return backend(backend).restore(snapshot);
     }
 

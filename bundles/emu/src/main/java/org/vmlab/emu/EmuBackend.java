@@ -240,6 +240,11 @@ public class EmuBackend implements VmBackend, AutoCloseable {
     }
 
     @Override
+    public boolean recognizes(Path snapshotFile) {
+        return snapshotFile != null && settings != null && EmuSnapshot.hasMagic(resolveStatePath(snapshotFile));
+    }
+
+    @Override
     public List<Vm> vms() {
         List<Vm> out = new ArrayList<>(vms.values());
         out.sort(Comparator.comparing(Vm::id));

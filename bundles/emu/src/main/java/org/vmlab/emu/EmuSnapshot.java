@@ -53,6 +53,16 @@ final class EmuSnapshot {
     private EmuSnapshot() {
     }
 
+    /** Whether the file starts with this format's magic; false for anything unreadable. */
+    static boolean hasMagic(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(8);
+            return b.length == 8 && ByteBuffer.wrap(b).getLong() == MAGIC;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     // ------------------------------------------------------------------ write
 
     static void write(EmuVm vm, Path file) {

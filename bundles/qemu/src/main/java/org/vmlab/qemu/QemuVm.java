@@ -142,6 +142,18 @@ public final class QemuVm implements Vm {
         return process;
     }
 
+    @Override
+    public Map<String, String> details() {
+        Map<String, String> d = new java.util.LinkedHashMap<>();
+        d.put("accelerator", accelerator);
+        d.put("qemuPid", Long.toString(process.pid()));
+        d.put("runDir", process.runDir().toString());
+        d.put("console", process.consoleLog().toString());
+        d.put("ramFile", process.ramFile().toString());
+        d.put("ramBytes", Long.toString(memory.pageCount() * org.vmlab.api.memory.Pages.SIZE));
+        return d;
+    }
+
     /** The QMP session, for engines that drive QEMU's own migration. */
     public QmpClient qmp() {
         return qmp;

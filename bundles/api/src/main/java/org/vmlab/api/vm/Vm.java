@@ -107,6 +107,17 @@ public interface Vm {
      */
     void snapshot(Path file);
 
+    /**
+     * What the backend can say about this VM beyond its spec, for people reading {@code vm:info}:
+     * e.g. the accelerator, process id and run folder of a QEMU guest. Keys are camelCase, values
+     * one line of text. Empty by default.
+     *
+     * @since 1.1
+     */
+    default java.util.Map<String, String> details() {
+        return java.util.Map.of();
+    }
+
     /** Stops the VM and frees everything it holds; the state becomes {@link VmState#STOPPED}. */
     void destroy();
 

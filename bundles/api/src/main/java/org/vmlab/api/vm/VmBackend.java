@@ -41,6 +41,17 @@ public interface VmBackend {
      */
     Vm restore(Path snapshotFile);
 
+    /**
+     * Whether {@code snapshotFile} looks like a snapshot this backend wrote (its magic bytes), so a
+     * restore without a named backend goes to the backend that wrote the file. Never throws: an
+     * unreadable file is simply not recognised.
+     *
+     * @since 1.1
+     */
+    default boolean recognizes(Path snapshotFile) {
+        return false;
+    }
+
     /** The VMs this backend runs now (destroyed ones are gone). */
     List<Vm> vms();
 

@@ -33,6 +33,7 @@ public final class VmViews {
         m.put("disk", spec.diskImage() == null ? null : spec.diskImage().toString());
         m.put("diskBytes", vm.disk().map(d -> d.sizeBytes()).orElse(0L));
         m.put("devices", vm.devices());
+        vm.details().forEach(m::putIfAbsent);
         vm.workload().ifPresent(run -> {
             m.put("workloadParameters", run.parameters());
             ThroughputSample s = run.latest();
