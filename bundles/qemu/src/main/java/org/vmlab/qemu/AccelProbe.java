@@ -22,9 +22,39 @@ final class AccelProbe {
     }
 
     static QemuBackend.Accel choose(QemuSettings s) {
-        QemuBackend.Accel a = decide(s);
-        LOG.info("qemu backend: accelerator {} ({})", a.name(), a.reason());
+        QemuBackend.Accel a = decide(s).withVersion(version(s.qemuBinary()));
+        LOG.info("qemu backend: accelerator {} ({}), QEMU {}{}", a.name(), a.reason(), a.qemuVersion(),
+                a.needsRamPad() ? "; guests get " + QemuBackend.TCG_RAM_PAD
+                        + " bytes more RAM so QEMU's own migration keeps every TCG write" : "");
         return a;
+    }
+
+    /** {@code 7.2.22} from "QEMU emulator version 7.2.22 (Debian ...)"; empty if QEMU does not say. */
+    static String version(String qemu) {
+        Process p = null;
+        try {
+            p = new ProcessBuilder(qemu, "--version").redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readNBytes(4096);
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                return "";
+            }
+            return parseVersion(new String(out, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        } finally {
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    static String parseVersion(String versionOutput) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("version (\\d+\\.\\d+(?:\\.\\d+)?)")
+                .matcher(versionOutput);
+        return m.find() ? m.group(1) : "";
     }
 
     private static QemuBackend.Accel decide(QemuSettings s) {

@@ -111,8 +111,49 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     private final Object probeLock = new Object();
     private CompletableFuture<Accel> probe;
 
-    /** The accelerator chosen and why. */
-    public record Accel(String name, String reason) {
+    /**
+     * The accelerator chosen and why, with the QEMU version ({@code qemu --version}, e.g.
+     * {@code 7.2.22}; empty if it could not be read).
+     */
+    public record Accel(String name, String reason, String qemuVersion) {
+        public Accel(String name, String reason) {
+            this(name, reason, "");
+        }
+
+        Accel withVersion(String version) {
+            return new Accel(name, reason, version == null ? "" : version);
+        }
+
+        /**
+         * Whether guests need {@link #TCG_RAM_PAD}: QEMU before 9.0 under TCG loses guest writes in
+         * its own migration. Its dirty-bitmap sync has a fast path (RAM block 256 KiB aligned and a
+         * multiple of 256 KiB long) that clears the dirty bits without re-arming the TCG TLB's
+         * not-dirty trap, so a page written through a TLB entry that outlives the sync (kernel
+         * per-CPU data behind global mappings) is never sent again; QEMU 9.0 fixed it (commit
+         * 03bfc2188f, "physmem: Fix migration dirty bitmap coherency with TCG memory access").
+         * RAM that is not a multiple of 256 KiB takes the per-page path, which re-arms the trap.
+         * An unknown version counts as affected: the pad costs two pages and a slower sync.
+         */
+        public boolean needsRamPad() {
+            return "tcg".equals(name) && majorVersion(qemuVersion) < 9;
+        }
+
+        static int majorVersion(String v) {
+            int dot = v == null ? -1 : v.indexOf('.');
+            try {
+                return dot <= 0 ? -1 : Integer.parseInt(v.substring(0, dot));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+    }
+
+    /** RAM a guest gets beyond its spec when {@link Accel#needsRamPad()}: two pages (QEMU rounds -m to 8 KiB). */
+    static final long TCG_RAM_PAD = 8L << 10;
+
+    /** The size of a guest's RAM file: the spec's memory, padded where QEMU's TCG needs it. */
+    long ramBytes(VmSpec spec, Accel accel) {
+        return spec.memoryBytes() + (accel.needsRamPad() ? TCG_RAM_PAD : 0);
     }
 
     /** For DS: settings come with {@link #activate}. */
@@ -296,6 +337,8 @@ public class QemuBackend implements VmBackend, AutoCloseable {
         Accel a = accelerator();
         Map<String, String> d = new LinkedHashMap<>();
         d.put("acceleratorReason", a.reason());
+        d.put("qemuVersion", a.qemuVersion());
+        d.put("tcgRamPad", a.needsRamPad() ? TCG_RAM_PAD + " bytes per guest (QEMU < 9.0 TCG dirty-sync fix)" : "none");
         d.put("qemu", s.qemuBinary());
         d.put("runDir", s.runRoot().toString());
         d.put("kernel", s.kernel().toString());
@@ -434,14 +477,15 @@ public class QemuBackend implements VmBackend, AutoCloseable {
             LOG.info("reaped leftover run folders {}", r);
         }
         long t0 = System.nanoTime();
-        QemuProcess p = QemuProcess.start(s.qemuBinary(), runDir, new QemuProcess.Launch(id, spec.memoryBytes(),
+        long ramBytes = ramBytes(spec, accel);
+        QemuProcess p = QemuProcess.start(s.qemuBinary(), runDir, new QemuProcess.Launch(id, ramBytes,
                 spec.vcpus(), accel.name(), s.kernel(), s.initrd(), append, disk, copy, incoming, startPaused));
         QmpClient qmp = null;
         QemuGuestMemory mem = null;
         QemuVm vm = null;
         try {
             qmp = QmpClient.connect(id, p.qmpSocket(), Duration.ofSeconds(15));
-            mem = QemuGuestMemory.map(id, p.ramFile(), spec.memoryBytes());
+            mem = QemuGuestMemory.map(id, p.ramFile(), ramBytes);
             vm = new QemuVm(this, id, spec, p, qmp, mem, accel.name(),
                     incoming ? VmState.MIGRATING : VmState.RUNNING, !incoming);
             vms.put(id, vm);

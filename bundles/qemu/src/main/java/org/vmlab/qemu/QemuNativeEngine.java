@@ -357,7 +357,6 @@ public final class QemuNativeEngine implements TransferEngine {
         ByteBuffer pa = ByteBuffer.allocate(Pages.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         ByteBuffer pb = ByteBuffer.allocate(Pages.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         long diff = 0;
-        long onlyAccessedDirty = 0;
         List<Long> first = new ArrayList<>();
         for (long pfn = 0; pfn < n; pfn++) {
             pa.clear();
@@ -369,32 +368,9 @@ public final class QemuNativeEngine implements TransferEngine {
                 if (first.size() < 5) {
                     first.add(pfn);
                 }
-                if (onlyPageTableBits(pa, pb)) {
-                    onlyAccessedDirty++;
-                }
             }
         }
-        if (diff == 0) {
-            return null;
-        }
-        return diff + " pages differ between source and destination, first " + first
-                + (onlyAccessedDirty == 0 ? "" : " (" + onlyAccessedDirty + " of them only in the accessed/dirty"
-                + " bits of what look like x86 page-table entries: writes the emulated CPU made to page tables"
-                + " that QEMU's dirty tracking did not report)");
-    }
-
-    /**
-     * Whether every 8-byte word that differs between the two pages differs only in bits 5 and 6,
-     * the accessed and dirty bits of an x86 page-table entry: a diagnosis, not a proof.
-     */
-    static boolean onlyPageTableBits(ByteBuffer a, ByteBuffer b) {
-        for (int off = 0; off < Pages.SIZE; off += 8) {
-            long x = a.getLong(off) ^ b.getLong(off);
-            if ((x & ~0x60L) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return diff == 0 ? null : diff + " pages differ between source and destination, first " + first;
     }
 
     static int freePort() {

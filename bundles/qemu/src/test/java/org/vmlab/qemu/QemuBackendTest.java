@@ -56,7 +56,10 @@ class QemuBackendTest {
         try {
             assertEquals(VmState.RUNNING, vm.state());
             assertEquals(b.info().accelerator(), vm.accelerator());
-            assertEquals(MEM / Pages.SIZE, vm.memory().pageCount());
+            assertEquals((MEM + (b.accelerator().needsRamPad() ? QemuBackend.TCG_RAM_PAD : 0)) / Pages.SIZE,
+                    vm.memory().pageCount());
+            assertEquals(vm.accelerator(), vm.details().get("accelerator"));
+            assertEquals(Long.toString(vm.process().pid()), vm.details().get("qemuPid"));
             Path run = s.runRoot().resolve("g1");
             for (String f : new String[] {"ram", "qmp.sock", "console.log", "qemu.pid", "owner", "agent.sock"}) {
                 assertTrue(Files.exists(run.resolve(f)), f);
@@ -160,11 +163,13 @@ class QemuBackendTest {
             src.pause();
             int chunk = 256;
             ByteBuffer buf = ByteBuffer.allocateDirect(chunk * Pages.SIZE);
-            for (long pfn = 0; pfn < src.memory().pageCount(); pfn += chunk) {
-                buf.clear();
-                src.memory().read(pfn, chunk, buf);
+            long pages = src.memory().pageCount();
+            for (long pfn = 0; pfn < pages; pfn += chunk) {
+                int n = (int) Math.min(chunk, pages - pfn); // the RAM may carry TCG_RAM_PAD
+                buf.clear().limit(n * Pages.SIZE);
+                src.memory().read(pfn, n, buf);
                 buf.flip();
-                dst.memory().write(pfn, chunk, buf);
+                dst.memory().write(pfn, n, buf);
             }
             long t0 = System.nanoTime();
             byte[] state = src.saveDeviceState();

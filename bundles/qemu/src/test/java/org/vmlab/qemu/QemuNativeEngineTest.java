@@ -90,16 +90,6 @@ class QemuNativeEngineTest {
                     + r.setupTimeMs() + " ms, downtime " + r.downtimeMs() + " ms, " + r.bytesNetwork()
                     + " bytes, rounds " + r.rounds() + ", pages " + r.pagesSent() + " (zero " + r.pagesZero()
                     + "), verified " + r.verified());
-            if (r.status() == MigrationStatus.FAILED) {
-                // QEMU 7.2 under TCG has been seen to miss a few dirty pages (see README); verification
-                // must catch that and leave the source running with no destination left behind.
-                assertEquals(Verification.FAILED, r.verified(), r.failureReason());
-                assertTrue(r.failureReason().startsWith("verification failed: "), r.failureReason());
-                assertEquals(VmState.RUNNING, src.state());
-                assertEquals("running", src.qmp().execute("query-status", null, QemuVm.QMP_TIMEOUT).get("status"));
-                assertEquals(List.of(src), b.vms());
-                return;
-            }
             assertEquals(MigrationStatus.COMPLETED, r.status(), r.failureReason());
             assertEquals(Verification.PASSED, r.verified());
             assertTrue(r.totalTimeMs() > 0 && r.bytesNetwork() > 0 && r.rounds() >= 1, r.toString());

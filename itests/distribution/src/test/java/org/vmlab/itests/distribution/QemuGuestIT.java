@@ -22,9 +22,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Real QEMU guests through {@code bin/vmlab}, as a new user drives them: vmlab's guest image
  * (guest/build.sh) booted with the memory workload, migrated with vmlab's precopy (guest RAM over
  * vmlab's data plane, QEMU carrying only device state) and back with QEMU's own migration, both
- * verified, five times in a row; afterwards no QEMU process and no run folder is left. vmlab's
- * precopy must pass verification every time; QEMU's own migration either passes or, where QEMU
- * missed pages (seen under TCG), fails its verification with the source running on.
+ * verified, five times in a row; afterwards no QEMU process and no run folder is left. Both must
+ * pass verification every time (QEMU 7.2's own migration under TCG does only because the backend
+ * pads guest RAM off its broken dirty-sync fast path: see QemuBackend.Accel#needsRamPad).
  * Skipped, with one line saying why, where QEMU or the guest image is missing.
  */
 @Timeout(1800)
@@ -32,7 +32,6 @@ class QemuGuestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RUNS = 5;
     private static Distribution dist;
-    private int nativeVerifyFailures;
 
     @BeforeAll
     static void unpack() throws Exception {
@@ -73,13 +72,9 @@ class QemuGuestIT {
             String incoming = vm + "-incoming";
             assertGuestRunsOn(incoming);
 
-            JsonNode back = migrateNative(incoming);
-            String where = "completed".equalsIgnoreCase(back.get("status").asText()) ? vm : incoming;
-            if (where.equals(incoming)) {
-                nativeVerifyFailures++;
-            }
-            assertGuestRunsOn(where);
-            Distribution.Result destroyed = dist.vmlab("vm:destroy", where);
+            JsonNode back = migrate(incoming, "qemu-native", null);
+            assertGuestRunsOn(vm);
+            Distribution.Result destroyed = dist.vmlab("vm:destroy", vm);
             assertEquals(0, destroyed.exit(), destroyed.stderr());
             assertTrue(qemuProcesses().isEmpty(), "run " + run + ": QEMU processes left: " + qemuProcesses());
             assertTrue(runFolders().isEmpty(), "run " + run + ": run folders left: " + runFolders());
@@ -89,7 +84,6 @@ class QemuGuestIT {
                     there.get("bytesNetwork").asLong() / 1048576.0, back.get("totalTimeMs").asLong(),
                     back.get("downtimeMs").asLong(), back.get("bytesNetwork").asLong() / 1048576.0);
         }
-        System.out.printf("qemu-native verification failures: %d of %d%n", nativeVerifyFailures, RUNS);
     }
 
     @Test
@@ -107,28 +101,6 @@ class QemuGuestIT {
         } finally {
             dist.vmlab("vm:destroy", "idle-q");
         }
-    }
-
-    /**
-     * QEMU's own migration, verified. QEMU 7.2 under TCG has been seen to miss a few pages the
-     * guest wrote during the migration (about half the runs on a busy 2-core machine); vmlab's
-     * verification must then catch it, fail the migration and keep the source running and intact.
-     */
-    private JsonNode migrateNative(String vm) throws Exception {
-        Distribution.Result r = dist.vmlab("migration:start", "--engine", "qemu-native", "--rate", "1g", "--verify",
-                "--json", vm);
-        JsonNode report = JSON.readTree(r.stdout());
-        if ("completed".equalsIgnoreCase(report.get("status").asText())) {
-            assertEquals(0, r.exit(), r.stderr());
-            assertEquals("passed", report.get("verified").asText().toLowerCase(), report.toString());
-        } else {
-            assertEquals(1, r.exit(), r.stdout() + r.stderr());
-            assertEquals("failed", report.get("verified").asText().toLowerCase(), report.toString());
-            assertTrue(report.get("failureReason").asText().startsWith("verification failed"), report.toString());
-            System.out.println("qemu-native verification failed (source kept running): " + report.get("failureReason").asText());
-        }
-        assertEquals("qemu-native", report.get("engine").asText());
-        return report;
     }
 
     private static JsonNode migrate(String vm, String engine, String ordering) throws Exception {
@@ -154,6 +126,7 @@ class QemuGuestIT {
     private static void assertGuestRunsOn(String vm) throws Exception {
         JsonNode info = JSON.readTree(dist.vmlab("vm:info", "--json", vm).stdout());
         assertEquals("running", info.get("state").asText().toLowerCase(), info.toString());
+        assertTrue(List.of("tcg", "kvm").contains(info.path("accelerator").asText()), "vm:info names the accelerator: " + info);
         long deadline = System.currentTimeMillis() + 20_000;
         while (info.path("throughput").path("bytesPerSecond").asDouble() <= 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(500);
