@@ -106,6 +106,8 @@ public final class QemuNativeEngine implements TransferEngine {
         QemuVm dst;
         boolean sourceMigrating;
         Verification verdict = Verification.NOT_REQUESTED;
+        /** The latest query-migrate answer of the source, once QEMU's migration runs. */
+        Map<String, Object> lastQuery;
 
         Run(MigrationPlan plan, MigrationContext ctx) {
             this.plan = plan;
@@ -120,6 +122,10 @@ public final class QemuNativeEngine implements TransferEngine {
 
         private MigrationReport failed(MigrationStatus status, String why) {
             cleanupAfterFailure();
+            if (lastQuery != null) {
+                // QEMU got as far as moving memory: its figures say how far, next to why it failed.
+                return report(lastQuery, status, verdict, why);
+            }
             long ms = (System.nanoTime() - t0) / 1_000_000;
             return new MigrationReport(plan.id(), status, NAME, String.valueOf(plan.ordering()), vm.id(),
                     destinationText(), ms, 0, 0, 0, 0, rounds.size(), 0, 0, 0, verdict, why,
@@ -203,7 +209,7 @@ public final class QemuNativeEngine implements TransferEngine {
                 safe(src::endMigration);
                 safe(src::destroy);
                 phase(MigrationPhase.DONE);
-                return report(last, verified);
+                return report(last, MigrationStatus.COMPLETED, verified, null);
             } catch (RuntimeException e) {
                 LOG.warn("migration {} of VM '{}' failed: {}", plan.id(), vm.id(), e.toString());
                 return failed(MigrationStatus.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
@@ -234,6 +240,7 @@ public final class QemuNativeEngine implements TransferEngine {
             boolean postcopyStarted = false;
             while (true) {
                 Map<String, Object> st = src.qmp().execute("query-migrate", null, T);
+                lastQuery = st;
                 String status = Json.str(st, "status");
                 Map<String, Object> ram = Json.obj(st, "ram");
                 long sync = Json.num(ram, "dirty-sync-count", 0);
@@ -255,7 +262,10 @@ public final class QemuNativeEngine implements TransferEngine {
                     postcopyStarted = true;
                     phase(MigrationPhase.POSTCOPY);
                 }
-                if ("completed".equals(status) || "failed".equals(status) || "cancelled".equals(status)) {
+                if ("completed".equals(status)) {
+                    return settled(src, st);
+                }
+                if ("failed".equals(status) || "cancelled".equals(status)) {
                     return st;
                 }
                 if (ctx.isCancelled()) {
@@ -291,6 +301,24 @@ public final class QemuNativeEngine implements TransferEngine {
             }
         }
 
+        /**
+         * QEMU 7.2 says "completed" a moment before it computes total-time and downtime (both 0
+         * until then): asks again, for up to a second, until they are there.
+         */
+        private Map<String, Object> settled(QemuVm src, Map<String, Object> st) {
+            for (int i = 0; i < 50 && Json.num(st, "total-time", 0) <= 0; i++) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                st = src.qmp().execute("query-migrate", null, T);
+                lastQuery = st;
+            }
+            return st;
+        }
+
         private void roundDone(RoundStats r) {
             rounds.add(r);
             try {
@@ -300,18 +328,19 @@ public final class QemuNativeEngine implements TransferEngine {
             }
         }
 
-        private MigrationReport report(Map<String, Object> st, Verification verified) {
+        private MigrationReport report(Map<String, Object> st, MigrationStatus status, Verification verified,
+                                       String why) {
             Map<String, Object> ram = Json.obj(st, "ram");
             long normal = Json.num(ram, "normal", 0);
             long zero = Json.num(ram, "duplicate", 0);
             long sent = normal + zero;
             long pageCount = vm.memory().pageCount();
             long total = Json.num(st, "total-time", (System.nanoTime() - t0) / 1_000_000);
-            return new MigrationReport(plan.id(), MigrationStatus.COMPLETED, NAME, String.valueOf(plan.ordering()),
+            return new MigrationReport(plan.id(), status, NAME, String.valueOf(plan.ordering()),
                     vm.id(), destinationText(), Math.max(0, total), Math.max(0, Json.num(st, "setup-time", 0)),
                     Math.max(0, Json.num(st, "downtime", 0)), Math.max(0, Json.num(ram, "transferred", 0)), 0,
                     (int) Math.max(0, Json.num(ram, "dirty-sync-count", 0)), sent,
-                    Math.max(0, Math.min(sent, sent - pageCount)), Math.min(zero, sent), verified, null,
+                    Math.max(0, Math.min(sent, sent - pageCount)), Math.min(zero, sent), verified, why,
                     rounds, timeline);
         }
 

@@ -50,6 +50,12 @@ public final class QemuVm implements Vm {
     private final QmpClient qmp;
     private final QemuGuestMemory memory;
     private final String accelerator;
+    /** Period of the stop/cont duty cycle of {@link #throttle(double)}. */
+    static final long THROTTLE_PERIOD_MS = 100;
+    private volatile double throttle;
+    /** Guarded by lock: the throttle stopped the vCPUs and owes them a cont. */
+    private volatile boolean throttleStopped;
+    private Thread throttler;
     private final List<DeviceSpec> devices;
     private final CopyOnWriteArrayList<VmStateListener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
@@ -216,7 +222,11 @@ public final class QemuVm implements Vm {
 
     private void onEvent(QmpClient.Event e) {
         switch (e.name()) {
-            case "STOP" -> vcpusRunning = false;
+            case "STOP" -> {
+                if (!throttleStopped) {
+                    vcpusRunning = false;
+                }
+            }
             case "RESUME" -> vcpusRunning = true;
             case "SHUTDOWN" -> {
                 if (!destroyed) {
@@ -243,6 +253,7 @@ public final class QemuVm implements Vm {
             long t0 = System.nanoTime();
             qmp.execute("stop", null, QMP_TIMEOUT);
             long took = System.nanoTime() - t0;
+            throttleStopped = false; // stopped now for the caller, not for the duty cycle
             vcpusRunning = false;
             if (state == VmState.RUNNING) {
                 setState(VmState.PAUSED);
@@ -260,6 +271,7 @@ public final class QemuVm implements Vm {
                         + "': it is a migration destination that has no device state yet");
             }
             qmp.execute("cont", null, QMP_TIMEOUT);
+            throttleStopped = false;
             vcpusRunning = true;
             if (state == VmState.PAUSED || state == VmState.CREATED) {
                 setState(VmState.RUNNING);
@@ -268,17 +280,72 @@ public final class QemuVm implements Vm {
     }
 
     /**
-     * Only 0 (no throttle) is accepted: QEMU throttles vCPUs only inside its own migration
-     * (auto-converge), so vmlab engines cannot slow a QEMU guest.
+     * Slows the guest by a stop/cont duty cycle over QMP: of every {@link #THROTTLE_PERIOD_MS} ms
+     * the vCPUs are stopped for {@code fraction} of it (QEMU itself throttles only inside its own
+     * migration). Coarser than QEMU's in-thread sleeps but the same effect on the dirty rate; 0
+     * ends it. A pause or a device-state save wins over the cycle: it never resumes a VM someone
+     * else stopped.
      */
     @Override
     public void throttle(double fraction) {
         if (!(fraction >= 0 && fraction < 1)) {
             throw new IllegalArgumentException("throttle fraction must be in [0, 1): " + fraction);
         }
-        if (fraction > 0) {
-            throw new VmlabException("throttling the vCPUs of VM '" + id + "' is not supported on qemu:"
-                    + " QEMU throttles only during its own migration (use engine qemu-native with auto-converge)");
+        synchronized (lock) {
+            if (fraction > 0) {
+                requireAlive("throttle");
+            }
+            throttle = fraction;
+            if (fraction > 0 && throttler == null) {
+                throttler = new Thread(this::throttleLoop, "vmlab-qemu-throttle-" + id);
+                throttler.setDaemon(true);
+                throttler.start();
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /** The current throttle fraction, 0 when the guest runs at full speed. */
+    public double throttleFraction() {
+        return throttle;
+    }
+
+    private void throttleLoop() {
+        try {
+            while (true) {
+                long stopMs;
+                synchronized (lock) {
+                    if (throttle <= 0 || destroyed) {
+                        throttler = null;
+                        return;
+                    }
+                    stopMs = Math.max(1, Math.round(throttle * THROTTLE_PERIOD_MS));
+                    lock.wait(THROTTLE_PERIOD_MS - stopMs);
+                    if (throttle <= 0 || destroyed || !vcpusRunning || state.isFinal()) {
+                        continue;
+                    }
+                    throttleStopped = true; // set first: the STOP event this causes is ours
+                    qmp.execute("stop", null, QMP_TIMEOUT);
+                }
+                Thread.sleep(stopMs);
+                synchronized (lock) {
+                    if (throttleStopped && !destroyed) {
+                        throttleStopped = false;
+                        qmp.execute("cont", null, QMP_TIMEOUT);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("throttling VM '{}' stopped: {}", id, e.toString());
+        } finally {
+            synchronized (lock) {
+                if (throttler == Thread.currentThread()) {
+                    throttler = null;
+                }
+                throttleStopped = false;
+            }
         }
     }
 
@@ -453,6 +520,8 @@ public final class QemuVm implements Vm {
                 return;
             }
             destroyed = true;
+            throttle = 0;
+            lock.notifyAll();
             WorkloadRun r = run;
             if (r != null) {
                 try {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -110,7 +111,25 @@ class QemuBackendTest {
             String before = QemuProcess.tail(vm.process().consoleLog(), 1);
             Thread.sleep(1500);
             assertNotEquals(before, QemuProcess.tail(vm.process().consoleLog(), 1), "guest runs after resume");
-            assertThrows(VmlabException.class, () -> vm.throttle(0.5));
+            assertThrowsExactly(IllegalArgumentException.class, () -> vm.throttle(1.0));
+            vm.throttle(0.5);
+            int stopped = 0;
+            for (int i = 0; i < 40; i++) {
+                Thread.sleep(23);
+                stopped += "paused".equals(vm.qmp().execute("query-status", null, T).get("status")) ? 1 : 0;
+            }
+            assertTrue(stopped >= 8 && stopped <= 32, "half-throttled guest stopped in " + stopped + " of 40 samples");
+            assertEquals(VmState.RUNNING, vm.state());
+            vm.pause(); // wins over the duty cycle: no cont until resume
+            Thread.sleep(400);
+            assertEquals("paused", vm.qmp().execute("query-status", null, T).get("status"));
+            vm.resume();
+            vm.throttle(0);
+            Thread.sleep(300);
+            for (int i = 0; i < 10; i++) {
+                Thread.sleep(20);
+                assertEquals("running", vm.qmp().execute("query-status", null, T).get("status"), "unthrottled");
+            }
             assertThrows(VmlabException.class, () -> vm.snapshot(dir.resolve("snap")));
         } finally {
             vm.destroy();
