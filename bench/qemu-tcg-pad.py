@@ -28,7 +28,7 @@ class Qemu:
             "-machine", "q35,memory-backend=mem0", "-kernel", IMG + "/vmlinux", "-initrd", IMG + "/initramfs.img",
             "-append", APPEND, "-serial", "file:%s/console.log" % folder,
             "-qmp", "unix:%s/qmp.sock,server=on,wait=off" % folder,
-            "-display", "none", "-nodefaults", "-no-user-config"] + extra)
+            "-display", "none", "-nodefaults", "-no-user-config"] + extra, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while not os.path.exists(folder + "/qmp.sock"):
             if time.time() > deadline or self.proc.poll() is not None:

@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.migration.MigrationContext;
 import org.vmlab.api.migration.MigrationListener;
@@ -194,7 +195,7 @@ public final class QemuNativeEngine implements TransferEngine {
                 Verification verified = Verification.NOT_REQUESTED;
                 if (plan.verify()) {
                     phase(MigrationPhase.VERIFY);
-                    String bad = compareMemory(src, dst);
+                    String bad = compareMemory(src.memory(), dst.memory());
                     if (bad != null) {
                         // The source is intact (stopped in postmigrate): it runs on, the copy goes.
                         verdict = Verification.FAILED;
@@ -378,10 +379,10 @@ public final class QemuNativeEngine implements TransferEngine {
      * Compares two stopped guests' memories page by page: null if equal, else one sentence with the
      * number of differing pages and the first few.
      */
-    static String compareMemory(QemuVm a, QemuVm b) {
-        long n = a.memory().pageCount();
-        if (n != b.memory().pageCount()) {
-            return "the guests have " + n + " and " + b.memory().pageCount() + " pages";
+    static String compareMemory(GuestMemory a, GuestMemory b) {
+        long n = a.pageCount();
+        if (n != b.pageCount()) {
+            return "the guests have " + n + " and " + b.pageCount() + " pages";
         }
         ByteBuffer pa = ByteBuffer.allocate(Pages.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         ByteBuffer pb = ByteBuffer.allocate(Pages.SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -390,8 +391,8 @@ public final class QemuNativeEngine implements TransferEngine {
         for (long pfn = 0; pfn < n; pfn++) {
             pa.clear();
             pb.clear();
-            a.memory().readPage(pfn, pa);
-            b.memory().readPage(pfn, pb);
+            a.readPage(pfn, pa);
+            b.readPage(pfn, pb);
             if (!pa.flip().equals(pb.flip())) {
                 diff++;
                 if (first.size() < 5) {

@@ -2,6 +2,7 @@ package org.vmlab.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,11 +23,44 @@ class QemuGuestMemoryTest {
     Path dir;
 
     private QemuGuestMemory map(long bytes) throws Exception {
-        Path f = dir.resolve("ram");
+        return map("ram", bytes);
+    }
+
+    private QemuGuestMemory map(String name, long bytes) throws Exception {
+        Path f = dir.resolve(name);
         try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {
             r.setLength(bytes);
         }
         return QemuGuestMemory.map("t", f, bytes);
+    }
+
+    /** qemu-native's verification: equal memories pass, one changed word anywhere is named. */
+    @Test
+    void nativeVerificationNamesTheDifferingPages() throws Exception {
+        QemuGuestMemory a = map("a", 64 * Pages.SIZE);
+        QemuGuestMemory b = map("b", 64 * Pages.SIZE);
+        QemuGuestMemory c = map("c", 65 * Pages.SIZE);
+        try {
+            ByteBuffer p = ByteBuffer.allocate(Pages.SIZE);
+            for (long pfn : new long[] {0, 17, 63}) {
+                p.clear();
+                p.putLong(0, pfn * 31 + 7).putLong(Pages.SIZE - 8, ~pfn);
+                a.writePage(pfn, p.duplicate());
+                b.writePage(pfn, p.duplicate());
+            }
+            assertNull(QemuNativeEngine.compareMemory(a, b));
+            p.clear();
+            b.readPage(17, p);
+            p.flip();
+            p.putLong(2048, p.getLong(2048) ^ 1);
+            b.writePage(17, p);
+            assertEquals("1 pages differ between source and destination, first [17]", QemuNativeEngine.compareMemory(a, b));
+            assertTrue(QemuNativeEngine.compareMemory(a, c).contains("64 and 65 pages"));
+        } finally {
+            a.close();
+            b.close();
+            c.close();
+        }
     }
 
     @Test
