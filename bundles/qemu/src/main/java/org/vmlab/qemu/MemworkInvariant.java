@@ -30,11 +30,23 @@ final class MemworkInvariant implements MemoryInvariant {
     private volatile boolean nonceKnown;
     private volatile long expectedPages = -1;
 
+    /** A run's nonce and page count, as its console start line gives them. */
+    record Expected(long nonce, long pages) {
+    }
+
     /** The run's nonce and page count, from its console start line. */
     void expect(long nonce, long pages) {
         this.nonce = nonce;
         this.expectedPages = pages;
         this.nonceKnown = true;
+    }
+
+    /**
+     * What {@link #expect} was told, if anything: a snapshot carries it, since a restored guest's
+     * new console never repeats the start line.
+     */
+    java.util.Optional<Expected> expected() {
+        return nonceKnown ? java.util.Optional.of(new Expected(nonce, expectedPages)) : java.util.Optional.empty();
     }
 
     static long mix64(long z) {
