@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
@@ -45,8 +46,8 @@ final class MemworkInvariant implements MemoryInvariant {
      * What {@link #expect} was told, if anything: a snapshot carries it, since a restored guest's
      * new console never repeats the start line.
      */
-    java.util.Optional<Expected> expected() {
-        return nonceKnown ? java.util.Optional.of(new Expected(nonce, expectedPages)) : java.util.Optional.empty();
+    Optional<Expected> expected() {
+        return nonceKnown ? Optional.of(new Expected(nonce, expectedPages)) : Optional.empty();
     }
 
     static long mix64(long z) {

@@ -20,9 +20,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
@@ -369,7 +371,7 @@ final class QemuSnapshot {
                 expected(h.workloadState()).ifPresent(run::expect);
             }
             ok = true;
-            LOG.info("VM '{}' restored from {} (taken {})", vm.id(), file, java.time.Instant.ofEpochMilli(h.takenMillis()));
+            LOG.info("VM '{}' restored from {} (taken {})", vm.id(), file, Instant.ofEpochMilli(h.takenMillis()));
             return vm;
         } catch (EOFException e) {
             throw bad(file, "it is truncated");
@@ -585,17 +587,17 @@ final class QemuSnapshot {
         }
     }
 
-    static java.util.Optional<MemworkInvariant.Expected> expected(Map<String, String> state) {
+    static Optional<MemworkInvariant.Expected> expected(Map<String, String> state) {
         String nonce = state.get(MEMWORK_NONCE);
         String pages = state.get(MEMWORK_PAGES);
         if (nonce == null || pages == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
-            return java.util.Optional.of(new MemworkInvariant.Expected(Long.parseUnsignedLong(nonce, 16),
+            return Optional.of(new MemworkInvariant.Expected(Long.parseUnsignedLong(nonce, 16),
                     Long.parseLong(pages)));
         } catch (NumberFormatException e) {
-            return java.util.Optional.empty(); // the invariant then infers the nonce from memory
+            return Optional.empty(); // the invariant then infers the nonce from memory
         }
     }
 }
