@@ -147,6 +147,16 @@ final class ConsoleWorkloadRun implements WorkloadRun {
         });
     }
 
+    /** The memwork run's nonce and page count, once known. */
+    Optional<MemworkInvariant.Expected> expected() {
+        return invariant.expected();
+    }
+
+    /** Tells the invariant a run's nonce and page count known from elsewhere (a snapshot). */
+    void expect(MemworkInvariant.Expected e) {
+        invariant.expect(e.nonce(), e.pages());
+    }
+
     /** Self-checks the guest reported as passed. */
     long checksOk() {
         return checksOk;

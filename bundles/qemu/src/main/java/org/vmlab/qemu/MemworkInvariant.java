@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
@@ -30,11 +31,23 @@ final class MemworkInvariant implements MemoryInvariant {
     private volatile boolean nonceKnown;
     private volatile long expectedPages = -1;
 
+    /** A run's nonce and page count, as its console start line gives them. */
+    record Expected(long nonce, long pages) {
+    }
+
     /** The run's nonce and page count, from its console start line. */
     void expect(long nonce, long pages) {
         this.nonce = nonce;
         this.expectedPages = pages;
         this.nonceKnown = true;
+    }
+
+    /**
+     * What {@link #expect} was told, if anything: a snapshot carries it, since a restored guest's
+     * new console never repeats the start line.
+     */
+    Optional<Expected> expected() {
+        return nonceKnown ? Optional.of(new Expected(nonce, expectedPages)) : Optional.empty();
     }
 
     static long mix64(long z) {

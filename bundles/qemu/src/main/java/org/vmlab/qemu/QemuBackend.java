@@ -105,6 +105,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     }
 
     private volatile QemuSettings settings;
+    private volatile Path snapshotDir;
     private final Map<String, QemuVm> vms = new ConcurrentHashMap<>();
     private final Set<String> reserved = new HashSet<>();
     private final Object createLock = new Object();
@@ -168,6 +169,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     @Activate
     void activate(Config config, BundleContext context) {
         settings = settingsOf(config, context);
+        snapshotDir = snapshotDirOf(context);
         start();
     }
 
@@ -175,6 +177,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     @Modified
     void modified(Config config, BundleContext context) {
         settings = settingsOf(config, context);
+        snapshotDir = snapshotDirOf(context);
         synchronized (probeLock) {
             probe = null;
         }
@@ -224,6 +227,12 @@ public class QemuBackend implements VmBackend, AutoCloseable {
                 blank(c.kernel()) ? d.kernel() : Path.of(c.kernel().trim()), initrd, disk, accel,
                 c.append(), c.readyMarker(), Duration.ofSeconds(Math.max(1, c.bootTimeoutSeconds())),
                 d.kvmProbeTimeout(), cap > 0 ? cap : d.maxGuestMemoryBytes());
+    }
+
+    /** {@code ${karaf.data}/vmlab/snapshots}: see {@link #snapshotDir()}. */
+    static Path snapshotDirOf(BundleContext context) {
+        return Path.of(prop(context, "karaf.data", System.getProperty("java.io.tmpdir") + "/vmlab-data"))
+                .resolve("vmlab").resolve("snapshots").toAbsolutePath().normalize();
     }
 
     private static String prop(BundleContext context, String key, String dflt) {
@@ -314,9 +323,48 @@ public class QemuBackend implements VmBackend, AutoCloseable {
         return launch(spec, true, startPaused);
     }
 
+    /**
+     * Recreates a VM from a file {@link QemuVm#snapshot} wrote: QEMU started paused with
+     * {@code -incoming defer} as for {@link #prepareIncoming}, its RAM filled from the file, then
+     * QEMU's device state loaded; the VM is {@link VmState#CREATED} and {@link Vm#resume()} runs it
+     * on where the snapshot was taken. Its id is the spec's name, or {@code <name>-restored} (then
+     * {@code -restored-2}, ...) while that is taken. The file's checksums are verified before any
+     * QEMU starts; a failure after that destroys the new VM, so nothing is left behind. A
+     * relative path resolves against {@link #snapshotDir()}.
+     */
     @Override
     public Vm restore(Path snapshotFile) {
-        throw new VmlabException("snapshots are not supported on qemu; restore " + snapshotFile + " on the emu backend");
+        Objects.requireNonNull(snapshotFile, "snapshotFile");
+        return QemuSnapshot.restore(this, resolveSnapshotPath(snapshotFile));
+    }
+
+    /** True iff the file starts with the qemu snapshot magic ({@code VMLABQMU}). */
+    @Override
+    public boolean recognizes(Path snapshotFile) {
+        try {
+            return snapshotFile != null && QemuSnapshot.hasMagic(resolveSnapshotPath(snapshotFile));
+        } catch (RuntimeException e) {
+            return false; // not configured: a relative path cannot be resolved
+        }
+    }
+
+    /**
+     * Where relative snapshot paths resolve: in Karaf {@code ${karaf.data}/vmlab/snapshots}, beside
+     * the default run folders but not in the run root itself, which may be a tmpfs or the short
+     * /tmp fallback for long paths, while snapshots must outlive a reboot; outside OSGi the folder
+     * {@code snapshots} beside the run root.
+     */
+    public Path snapshotDir() {
+        Path d = snapshotDir;
+        if (d != null) {
+            return d;
+        }
+        Path run = requireSettings().runRoot();
+        return run.getParent() != null ? run.resolveSibling("snapshots") : run.resolve("snapshots");
+    }
+
+    Path resolveSnapshotPath(Path file) {
+        return file.isAbsolute() ? file : snapshotDir().resolve(file);
     }
 
     @Override
@@ -344,6 +392,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
         d.put("kernel", s.kernel().toString());
         d.put("initrd", String.valueOf(s.initrd()));
         d.put("disk", String.valueOf(s.disk()));
+        d.put("snapshotDir", snapshotDir().toString());
         d.put("vms", Integer.toString(vms.size()));
         d.put("memoryInUse", new ByteSize(memoryInUse()).toString());
         return new BackendInfo(NAME, a.name(), s.maxGuestMemoryBytes(), d);
@@ -359,7 +408,25 @@ public class QemuBackend implements VmBackend, AutoCloseable {
 
     // ------------------------------------------------------------ creation
 
+    /**
+     * A VM for {@link QemuSnapshot#restore}: like a migration destination, but named the spec's
+     * name or a free {@code -restored} variant, and with the disk the snapshot says ({@code disk}
+     * null for none; {@code copyDisk} to give the VM a private copy of it) instead of the
+     * configured one, since QEMU's device state must find the same devices.
+     */
+    QemuVm launchRestored(VmSpec spec, Path disk, boolean copyDisk) {
+        return launch(spec, true, true, new RestoreDisk(disk, copyDisk));
+    }
+
+    /** The disk of a VM being restored. */
+    private record RestoreDisk(Path disk, boolean copy) {
+    }
+
     private QemuVm launch(VmSpec spec, boolean incoming, boolean startPaused) {
+        return launch(spec, incoming, startPaused, null);
+    }
+
+    private QemuVm launch(VmSpec spec, boolean incoming, boolean startPaused, RestoreDisk restoring) {
         Objects.requireNonNull(spec, "spec");
         if (!NAME.equals(spec.backend())) {
             throw new IllegalArgumentException("VM '" + spec.name() + "' is for backend '" + spec.backend()
@@ -382,7 +449,10 @@ public class QemuBackend implements VmBackend, AutoCloseable {
         String append = GuestCommandLine.of(spec, s.extraAppend());
         Path disk;
         boolean copy;
-        if (spec.diskImage() != null) {
+        if (restoring != null) {
+            disk = restoring.disk();
+            copy = restoring.copy();
+        } else if (spec.diskImage() != null) {
             disk = ownDisk(spec);
             copy = false;
         } else {
@@ -402,7 +472,8 @@ public class QemuBackend implements VmBackend, AutoCloseable {
             if (!incoming && (vms.containsKey(spec.name()) || reserved.contains(spec.name()))) {
                 throw new VmlabException("a VM named '" + spec.name() + "' exists already");
             }
-            id = incoming ? freeId(spec.name()) : spec.name();
+            id = restoring != null ? freeId(spec.name(), "restored")
+                    : incoming ? freeId(spec.name(), "incoming") : spec.name();
             long inUse = memoryInUse() + reservedMemory;
             if (spec.memoryBytes() > s.maxGuestMemoryBytes() - inUse) {
                 throw new VmlabException(who + " asks for " + new ByteSize(spec.memoryBytes())
@@ -424,13 +495,13 @@ public class QemuBackend implements VmBackend, AutoCloseable {
 
     private long reservedMemory;
 
-    private String freeId(String name) {
+    private String freeId(String name, String suffix) {
         if (!vms.containsKey(name) && !reserved.contains(name)) {
             return name;
         }
         String base = name.length() > 40 ? name.substring(0, 40) : name;
         for (int i = 1; ; i++) {
-            String id = base + "-incoming" + (i == 1 ? "" : "-" + i);
+            String id = base + "-" + suffix + (i == 1 ? "" : "-" + i);
             if (!vms.containsKey(id) && !reserved.contains(id)) {
                 return id;
             }

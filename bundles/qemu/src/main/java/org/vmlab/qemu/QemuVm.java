@@ -508,9 +508,62 @@ public final class QemuVm implements Vm {
         return "'" + s + "'";
     }
 
+    /**
+     * Writes one self-contained file ({@link QemuSnapshot} has the format): the spec, QEMU's device
+     * state from {@link #saveDeviceState()}, the guest RAM (non-zero pages only) and, when the VM
+     * runs on a private copy of the shared disk image, that copy too, since the guest may have
+     * changed it and the run folder goes with the VM; a disk the spec names is the user's own file
+     * and is recorded by path and size only. A running VM is paused for the snapshot and runs again
+     * afterwards, also when it fails. A relative path resolves against
+     * {@link QemuBackend#snapshotDir()}.
+     */
     @Override
     public void snapshot(Path file) {
-        throw new VmlabException("snapshots are not supported on qemu (VM '" + id + "'); use an emu VM");
+        Objects.requireNonNull(file, "file");
+        Path target = backend.resolveSnapshotPath(file);
+        synchronized (lock) {
+            requireAlive("snapshot");
+            if (awaitingDeviceState) {
+                throw new VmlabException("cannot snapshot VM '" + id
+                        + "': it is a migration destination that has no device state yet");
+            }
+            if (state == VmState.MIGRATING) {
+                throw new VmlabException("cannot snapshot VM '" + id + "' while it migrates");
+            }
+            boolean wasRunning = vcpusRunning;
+            if (wasRunning) {
+                pause();
+            }
+            RuntimeException failed = null;
+            try {
+                QemuSnapshot.write(this, target, saveDeviceState());
+            } catch (RuntimeException e) {
+                failed = e;
+                throw e;
+            } finally {
+                if (wasRunning) {
+                    try {
+                        resume();
+                    } catch (RuntimeException e) {
+                        if (failed == null) {
+                            throw e;
+                        }
+                        failed.addSuppressed(e);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A restored VM has its device state: it waits, paused, in {@link VmState#CREATED} until
+     * {@link #resume()}, as {@link org.vmlab.api.vm.VmBackend#restore} promises.
+     */
+    void restored() {
+        synchronized (lock) {
+            requireAlive("restore");
+            setState(VmState.CREATED);
+        }
     }
 
     @Override

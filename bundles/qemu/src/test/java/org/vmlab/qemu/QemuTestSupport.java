@@ -75,6 +75,18 @@ final class QemuTestSupport {
                 QemuSettings.VMLAB_READY, Duration.ofSeconds(90), Duration.ofSeconds(6), 4L << 30);
     }
 
+    /**
+     * vmlab's guest image (guest/build.sh): {@code -Dvmlab.guest.image=<folder>}, else the
+     * workspace's guest/target/image when it was built; empty if neither has a kernel and initramfs.
+     */
+    static Optional<Path> guestImage() {
+        String prop = System.getProperty("vmlab.guest.image");
+        Path dir = prop != null && !prop.isBlank() ? Path.of(prop)
+                : Path.of("").toAbsolutePath().resolve("../../guest/target/image").normalize();
+        boolean kernel = Files.isReadable(dir.resolve("vmlinuz")) || Files.isReadable(dir.resolve("vmlinux"));
+        return kernel && Files.isReadable(dir.resolve("initramfs.img")) ? Optional.of(dir) : Optional.empty();
+    }
+
     /** Waits until a file contains text. */
     static boolean waitFor(Path file, String text, Duration timeout) throws Exception {
         long end = System.nanoTime() + timeout.toNanos();
