@@ -4,7 +4,8 @@
 # one 512 MiB guest of vmlab's image (guest/build.sh) running the memory workload (256 MiB working
 # set, uniform rewrites at 32 MiB/s), migrated back and forth on this node through bin/vmlab, each
 # migration at 1 Gbit/s with a 300 ms downtime limit and --verify, in turn:
-#   precopy --ordering sequential, qemu-native, precopy --ordering update-history   (REPS times)
+#   precopy --ordering sequential, qemu-native, precopy --ordering update-history,
+#   precopy --ordering sequential --option switchover=threshold (QEMU's switchover rule)   (REPS times)
 # Prints one table, medians over the verified runs of each engine/ordering: total time, downtime,
 # MiB on the network, rounds, verified runs, and ratios against qemu-native (the baseline).
 # Runs that fail their verification (QEMU under TCG has been seen to miss pages) count as failed;
@@ -104,17 +105,15 @@ sleep 5
 # One migration of the guest from wherever it runs; the guest moves only when it completed.
 cur=$VM
 n=0
-migrate() { # label engine [ordering]
+migrate() { # label engine [ordering [option]]
     n=$((n + 1))
     f="$OUT/$(printf %02d $n)-$1.json"
-    set -- "$1" "$2" "${3:-}"
-    if [ -n "$3" ]; then
-        vm migration:start --engine "$2" --ordering "$3" --rate "$RATE" --downtime-limit "$DOWNTIME_LIMIT" \
-            --verify --json "$cur" > "$f" 2> "$f.err" || true
-    else
-        vm migration:start --engine "$2" --rate "$RATE" --downtime-limit "$DOWNTIME_LIMIT" \
-            --verify --json "$cur" > "$f" 2> "$f.err" || true
-    fi
+    label=$1; engine=$2; ordering=${3:-}; option=${4:-}
+    set -- migration:start --engine "$engine"
+    [ -z "$ordering" ] || set -- "$@" --ordering "$ordering"
+    [ -z "$option" ] || set -- "$@" --option "$option"
+    vm "$@" --rate "$RATE" --downtime-limit "$DOWNTIME_LIMIT" --verify --json "$cur" > "$f" 2> "$f.err" || true
+    set -- "$label"
     status=$(field "$f" status 2>/dev/null | lower || true)
     verified=$(field "$f" verified 2>/dev/null | lower || true)
     if [ "$status" = completed ] && [ "$verified" = passed ]; then
@@ -136,6 +135,7 @@ for i in $(seq "$REPS"); do
     migrate precopy-sequential precopy sequential
     migrate qemu-native qemu-native
     migrate precopy-update-history precopy update-history
+    migrate precopy-threshold precopy sequential switchover=threshold
 done
 vm vm:verify --json "$cur" > "$OUT/final-verify.json" || true
 [ "$(field "$OUT/final-verify.json" passed)" = true ] || { echo "Error: the guest does not verify after its migrations" >&2; exit 1; }
@@ -158,15 +158,16 @@ B_TT=$(med qemu-native totalTimeMs); B_DT=$(med qemu-native downtimeMs); B_MB=$(
         "every migration --rate $RATE --downtime-limit $DOWNTIME_LIMIT --verify; $REPS run(s) each"
     echo "load average (1/5/15 min) at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg)"
     echo "medians over verified runs; (x) = ratio against qemu-native"
-    printf '%-24s %16s %16s %16s %7s %9s\n' "engine/ordering" "total ms" "downtime ms" "MiB on network" "rounds" "verified"
-    for l in precopy-sequential precopy-update-history qemu-native; do
+    printf '%-30s %16s %16s %16s %7s %9s\n' "engine/ordering" "total ms" "downtime ms" "MiB on network" "rounds" "verified"
+    for l in precopy-sequential precopy-update-history precopy-threshold qemu-native; do
         tt=$(med "$l" totalTimeMs); dt=$(med "$l" downtimeMs); mb=$(med "$l" bytesNetwork 1048576 %.1f); rd=$(med "$l" rounds)
         ok=$(count ok "$l"); bad=$(count failed "$l")
-        name=$(echo "$l" | sed 's/^precopy-/precopy\//')
-        printf '%-24s %8s (%5s) %8s (%5s) %8s (%5s) %7s %9s\n' "$name" "$tt" "$(ratio "$tt" "$B_TT")" \
+        name=$(echo "$l" | sed 's/^precopy-threshold/precopy\/sequential,threshold/; s/^precopy-/precopy\//')
+        printf '%-30s %8s (%5s) %8s (%5s) %8s (%5s) %7s %9s\n' "$name" "$tt" "$(ratio "$tt" "$B_TT")" \
             "$dt" "$(ratio "$dt" "$B_DT")" "$mb" "$(ratio "$mb" "$B_MB")" "$rd" "$ok/$((ok + bad))"
     done
     echo "failed verifications: precopy/sequential $(count failed precopy-sequential)," \
-        "precopy/update-history $(count failed precopy-update-history), qemu-native $(count failed qemu-native)"
+        "precopy/update-history $(count failed precopy-update-history)," \
+        "precopy/sequential,threshold $(count failed precopy-threshold), qemu-native $(count failed qemu-native)"
 } | tee "$OUT/table.txt"
 log "reports and commands in $OUT"

@@ -52,7 +52,7 @@ import org.vmlab.transport.TransportException;
 
 /**
  * One migration, source side, for the engines that move memory over vmlab's data plane: some
- * precopy rounds (QEMU's switchover rule and auto-converge), then either a precopy switchover
+ * precopy rounds (QEMU's switchover rule, refined by option {@code switchover}, and auto-converge), then either a precopy switchover
  * (the VM resumes at the destination with all its memory) or a postcopy switchover (it resumes at
  * once; the rest is pushed in the ordering policy's order while the destination's faults are
  * served ahead of the push).
@@ -115,6 +115,8 @@ final class TransferRun {
     final AtomicLong pagesSent = new AtomicLong();
     final AtomicLong pagesResent = new AtomicLong();
     volatile double dirtyPagesPerSecond;
+    /** How long the latest dirty-log sync took: part of what one more precopy round costs. */
+    private volatile long lastSyncNanos;
     boolean paused;
     boolean dirtyLogStarted;
     double throttle;
@@ -255,6 +257,7 @@ final class TransferRun {
         int round = 0;
         int highDirtyRounds = 0;
         int limit = Math.min(shape.precopyRounds(), plan.maxRounds());
+        boolean convergeFurther = convergeFurther(); // a bad option fails before any page moves
         while (true) {
             checkCancelled();
             long bytesBefore = bytesNetwork();
@@ -270,10 +273,24 @@ final class TransferRun {
             double remaining = (double) staleNow * Pages.SIZE;
             double threshold = linkBytesPerSecond * plan.downtimeLimit().toNanos() / 1e9;
             round++;
-            if ((shape.converge() && remaining <= threshold) || round >= limit) {
-                LOG.info("migration {}: switchover after round {}: {} bytes remain, threshold {}",
-                        plan.id(), round - 1, (long) remaining, (long) threshold);
+            if (round >= limit) {
+                LOG.info("migration {}: switchover after round {} (the last allowed): {} bytes remain",
+                        plan.id(), round - 1, (long) remaining);
                 return round;
+            }
+            if (shape.converge() && remaining <= threshold) {
+                // QEMU's rule would stop here. One more round pays if what it leaves (dirtied while
+                // it sends the rest and syncs) is at most half of what is left now.
+                double nextSeconds = remaining / linkBytesPerSecond + lastSyncNanos / 1e9;
+                double leftAfter = dirtyPagesPerSecond * Pages.SIZE * nextSeconds;
+                if (remaining == 0 || leftAfter > remaining / 2 || !convergeFurther) {
+                    LOG.info("migration {}: switchover after round {}: {} bytes remain, threshold {}, one more round"
+                            + " would leave about {}", plan.id(), round - 1, (long) remaining, (long) threshold,
+                            (long) leftAfter);
+                    return round;
+                }
+                LOG.info("migration {}: {} bytes remain, under the threshold {}; one more round should leave about {}",
+                        plan.id(), (long) remaining, (long) threshold, (long) leftAfter);
             }
             if (autoConverge()) {
                 double dirtyBytesPerSecond = dirtied * (double) Pages.SIZE * 1e9 / nanos;
@@ -329,6 +346,7 @@ final class TransferRun {
             long syncStart = System.nanoTime();
             PageSet dirty = log.sync();
             long syncNanos = System.nanoTime() - syncStart;
+            lastSyncNanos = syncNanos;
             markStale(dirty);
             history.record(dirty);
             dirtied += dirty.size();
@@ -339,6 +357,20 @@ final class TransferRun {
             }
         }
         return dirtied;
+    }
+
+    /**
+     * Plan option {@code switchover}: {@code converge} (default) goes on past the downtime
+     * threshold while each round at least halves what is left; {@code threshold} switches over as
+     * soon as the rest fits the downtime limit, QEMU's rule.
+     */
+    private boolean convergeFurther() {
+        String v = plan.options().getOrDefault("switchover", "converge").trim();
+        return switch (v) {
+            case "converge" -> true;
+            case "threshold" -> false;
+            default -> throw new IllegalArgumentException("option switchover is converge or threshold, not '" + v + "'");
+        };
     }
 
     private int stages() {
