@@ -17,7 +17,7 @@ import org.vmlab.api.vm.Vm;
  * with dirty logging already on; each later round sends the pages the last sync found dirty;
  * switchover once the remaining bytes fit in rate x downtime limit (the measured throughput of the
  * last round when the link is unlimited) or after {@code maxRounds}. Unlike QEMU, by default it
- * goes on while one more round is expected to halve what is left (dirty rate x the time to send
+ * goes on while one more round is expected to leave under 3/4 of what is left (dirty rate x the time to send
  * the rest and sync), which lowers downtime where syncs are cheap relative to the dirty rate;
  * option {@code switchover=threshold} keeps QEMU's rule. Auto-converge throttles the
  * vCPUs (20%, +10% per round, at most 99%) after two rounds whose dirty rate reached half the

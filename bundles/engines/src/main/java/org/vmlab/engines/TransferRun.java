@@ -279,11 +279,12 @@ final class TransferRun {
                 return round;
             }
             if (shape.converge() && remaining <= threshold) {
-                // QEMU's rule would stop here. One more round pays if what it leaves (dirtied while
-                // it sends the rest and syncs) is at most half of what is left now.
+                // QEMU's rule would stop here. One more round pays while what it leaves (dirtied
+                // while it sends the rest and syncs) is under 3/4 of what is left now: downtime
+                // shrinks geometrically until the sync's own cost bounds it.
                 double nextSeconds = remaining / linkBytesPerSecond + lastSyncNanos / 1e9;
                 double leftAfter = dirtyPagesPerSecond * Pages.SIZE * nextSeconds;
-                if (remaining == 0 || leftAfter > remaining / 2 || !convergeFurther) {
+                if (remaining == 0 || leftAfter > remaining * 0.75 || !convergeFurther) {
                     LOG.info("migration {}: switchover after round {}: {} bytes remain, threshold {}, one more round"
                             + " would leave about {}", plan.id(), round - 1, (long) remaining, (long) threshold,
                             (long) leftAfter);
@@ -361,7 +362,7 @@ final class TransferRun {
 
     /**
      * Plan option {@code switchover}: {@code converge} (default) goes on past the downtime
-     * threshold while each round at least halves what is left; {@code threshold} switches over as
+     * threshold while each round should leave under 3/4 of what is left; {@code threshold} switches over as
      * soon as the rest fits the downtime limit, QEMU's rule.
      */
     private boolean convergeFurther() {

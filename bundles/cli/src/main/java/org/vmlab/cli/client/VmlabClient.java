@@ -73,7 +73,7 @@ public final class VmlabClient {
                 return EXIT_NO_INSTANCE;
             }
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel)));
-            ControlProtocol.writeRequest(out, new Request(flags, columns, ping ? List.of() : args));
+            ControlProtocol.writeRequest(out, new Request(flags, columns, System.getProperty("user.dir", ""), ping ? List.of() : args));
             return copyFrames(new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel))));
         } catch (IOException e) {
             System.err.println("Error: lost the vmlab instance during the command (" + e.getMessage() + ")");

@@ -18,7 +18,8 @@ import java.util.List;
  */
 public final class ControlProtocol {
     public static final int MAGIC = 0x564D4C42; // "VMLB"
-    public static final int VERSION = 1;
+    /** 2: the request carries the client's working directory. */
+    public static final int VERSION = 2;
     public static final int FLAG_STDOUT_TTY = 1;
 
     public static final byte FRAME_STDOUT = 1;
@@ -38,9 +39,18 @@ public final class ControlProtocol {
     }
 
     /** A parsed request. */
-    public record Request(int flags, int columns, List<String> args) {
+    /**
+     * @param cwd the client's working directory, against which commands resolve relative file
+     *            arguments; empty if unknown
+     */
+    public record Request(int flags, int columns, String cwd, List<String> args) {
         public Request {
+            cwd = cwd == null ? "" : cwd;
             args = List.copyOf(args);
+        }
+
+        public Request(int flags, int columns, List<String> args) {
+            this(flags, columns, "", args);
         }
 
         public boolean stdoutIsTerminal() {
@@ -58,6 +68,9 @@ public final class ControlProtocol {
         out.writeInt(VERSION);
         out.writeInt(request.flags());
         out.writeInt(request.columns());
+        byte[] cwd = request.cwd().getBytes(StandardCharsets.UTF_8);
+        out.writeInt(cwd.length);
+        out.write(cwd);
         out.writeInt(request.args().size());
         for (String arg : request.args()) {
             byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
@@ -78,6 +91,15 @@ public final class ControlProtocol {
         }
         int flags = in.readInt();
         int columns = in.readInt();
+        int cwdLength = in.readInt();
+        if (cwdLength < 0 || cwdLength > MAX_ARG_BYTES) {
+            throw new ProtocolException("the working directory has a bad length " + cwdLength);
+        }
+        byte[] cwdBytes = in.readNBytes(cwdLength);
+        if (cwdBytes.length != cwdLength) {
+            throw new EOFException("request ended inside the working directory");
+        }
+        String cwd = new String(cwdBytes, StandardCharsets.UTF_8);
         int argc = in.readInt();
         if (argc < 0 || argc > MAX_ARGS) {
             throw new ProtocolException("bad argument count " + argc);
@@ -93,7 +115,7 @@ public final class ControlProtocol {
                 throw new EOFException("request ended inside argument " + i);
             }
         }
-        return new Request(flags, columns, args);
+        return new Request(flags, columns, cwd, args);
     }
 
     public static void writeFrame(DataOutputStream out, byte type, byte[] data, int off, int len) throws IOException {

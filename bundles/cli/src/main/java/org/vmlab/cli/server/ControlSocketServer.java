@@ -206,6 +206,7 @@ public final class ControlSocketServer {
         try {
             session.put("vmlab.tty", request.stdoutIsTerminal());
             session.put("vmlab.columns", request.columns());
+            session.put("vmlab.cwd", request.cwd());
             Object result = session.execute(line);
             if (result != null) {
                 stdout.println(result);

@@ -36,7 +36,7 @@ class VmlabClientTest {
     @Test
     void requestRoundTrips() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        Request sent = new Request(ControlProtocol.FLAG_STDOUT_TTY, 99, List.of("policy:list", "ünïcode", ""));
+        Request sent = new Request(ControlProtocol.FLAG_STDOUT_TTY, 99, "/home/r/exp ünï", List.of("policy:list", "ünïcode", ""));
         ControlProtocol.writeRequest(new DataOutputStream(bytes), sent);
         Request got = ControlProtocol.readRequest(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
         assertEquals(sent, got);
@@ -56,6 +56,7 @@ class VmlabClientTest {
             out.writeInt(ControlProtocol.VERSION);
             out.writeInt(0);
             out.writeInt(80);
+            out.writeInt(0); // no working directory
             out.writeInt(1);
             out.writeInt(Integer.MAX_VALUE);
         } catch (IOException impossible) {
@@ -64,6 +65,17 @@ class VmlabClientTest {
         var tooLong = assertThrows(ControlProtocol.ProtocolException.class,
                 () -> ControlProtocol.readRequest(new DataInputStream(new ByteArrayInputStream(huge.toByteArray()))));
         assertTrue(tooLong.getMessage().contains("bad length"), tooLong.getMessage());
+        ByteArrayOutputStream oldClient = new ByteArrayOutputStream();
+        try {
+            DataOutputStream o = new DataOutputStream(oldClient);
+            o.writeInt(ControlProtocol.MAGIC);
+            o.writeInt(1);
+        } catch (IOException impossible) {
+            throw new AssertionError(impossible);
+        }
+        var old = assertThrows(ControlProtocol.ProtocolException.class,
+                () -> ControlProtocol.readRequest(new DataInputStream(new ByteArrayInputStream(oldClient.toByteArray()))));
+        assertTrue(old.getMessage().contains("version 1"), old.getMessage());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.vmlab.shell.vm;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +66,7 @@ public class VmCreateCommand extends VmAction {
         String chosenBackend = backend != null ? backend : directory.backends().stream().findFirst()
                 .orElseThrow(() -> new IllegalStateException("no VM backend is installed (feature:install vmlab-emu)"));
         VmSpec spec = new VmSpec(name, chosenBackend, ByteSize.parse(memory).bytes(), vcpus,
-                disk == null ? null : Path.of(disk).toAbsolutePath(), diskSize == null ? 0 : ByteSize.parse(diskSize).bytes(),
+                disk == null ? null : file(disk), diskSize == null ? 0 : ByteSize.parse(diskSize).bytes(),
                 workload, workload == null ? Map.of() : parameters, List.of());
         if (workload == null && !parameters.isEmpty()) {
             throw new IllegalArgumentException("--param needs --workload");

@@ -1,6 +1,5 @@
 package org.vmlab.shell.vm;
 
-import java.nio.file.Path;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -29,7 +28,7 @@ public class VmRestoreCommand extends VmAction {
 
     @Override
     public Object execute() {
-        Vm vm = directory.restore(Path.of(file).toAbsolutePath(), backend);
+        Vm vm = directory.restore(file(file), backend);
         if (!paused) {
             vm.resume();
         }

@@ -20,7 +20,7 @@ public class VmSnapshotCommand extends OneVmAction {
 
     @Override
     void execute(Vm vm) {
-        Path path = Path.of(file).toAbsolutePath();
+        Path path = file(file);
         long start = System.nanoTime();
         vm.snapshot(path);
         long ms = (System.nanoTime() - start) / 1_000_000;

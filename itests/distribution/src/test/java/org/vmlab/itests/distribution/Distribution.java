@@ -48,10 +48,15 @@ final class Distribution implements AutoCloseable {
 
     /** Runs {@code bin/vmlab args...}. */
     Result vmlab(String... args) throws IOException, InterruptedException {
+        return vmlabIn(home, args);
+    }
+
+    /** bin/vmlab run in directory {@code cwd}, as a user in another folder would. */
+    Result vmlabIn(Path cwd, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(home.resolve("bin/vmlab").toString());
         cmd.addAll(List.of(args));
-        return exec(cmd, home, COMMAND_TIMEOUT);
+        return exec(cmd, cwd, COMMAND_TIMEOUT);
     }
 
     /** The control socket, as bin/vmlab locates it. */

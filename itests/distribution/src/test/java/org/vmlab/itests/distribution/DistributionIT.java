@@ -179,13 +179,16 @@ class DistributionIT {
         assertEquals(digestWhilePaused, JSON.readTree(dist.vmlab("vm:verify", "--json", "it-vm").stdout()).get("digest").asText(),
                 "a paused guest does not change");
 
-        Path snapshot = dist.home.resolve("data/it-vm.snap");
-        assertEquals(0, dist.vmlab("vm:snapshot", "it-vm", snapshot.toString()).exit());
+        // A relative file is relative to where bin/vmlab runs, not to the instance.
+        Path userDir = Files.createDirectories(dist.home.resolve("data/it-user"));
+        Path snapshot = userDir.resolve("it-vm.snap");
+        assertEquals(0, dist.vmlabIn(userDir, "vm:snapshot", "it-vm", "it-vm.snap").exit());
+        assertTrue(Files.isRegularFile(snapshot), "the snapshot is in the directory bin/vmlab ran in");
         assertEquals(0, dist.vmlab("vm:resume", "it-vm").exit());
         assertEquals(0, dist.vmlab("vm:destroy", "it-vm").exit());
         assertEquals(List.of(), ids(dist.vmlab("vm:list", "--json")));
 
-        Distribution.Result restored = dist.vmlab("vm:restore", "--paused", "--json", snapshot.toString());
+        Distribution.Result restored = dist.vmlabIn(userDir, "vm:restore", "--paused", "--json", "it-vm.snap");
         assertEquals(0, restored.exit(), restored.stderr());
         String id = JSON.readTree(restored.stdout()).get("id").asText();
         JsonNode again = JSON.readTree(dist.vmlab("vm:verify", "--json", id).stdout());

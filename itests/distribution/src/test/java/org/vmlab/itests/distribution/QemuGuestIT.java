@@ -86,6 +86,37 @@ class QemuGuestIT {
         }
     }
 
+    /** The remaining vm: commands on a QEMU guest: pause, resume, snapshot, destroy, restore, list. */
+    @Test
+    void aQemuGuestPausesSnapshotsAndComesBackFromItsSnapshot() throws Exception {
+        Distribution.Result created = dist.vmlab("vm:create", "--backend", "qemu", "--memory", "128M",
+                "--workload", "memory", "--param", "working-set=16M", "--param", "rate=4M", "--param", "check=1", "snap-q");
+        assertEquals(0, created.exit(), created.stdout() + created.stderr());
+        Path userDir = Files.createDirectories(dist.home.resolve("data/qemu-user"));
+        try {
+            assertEquals("paused", JSON.readTree(dist.vmlab("vm:pause", "--json", "snap-q").stdout()).get("state").asText());
+            assertEquals(0, dist.vmlab("vm:resume", "snap-q").exit());
+            Distribution.Result snap = dist.vmlabIn(userDir, "vm:snapshot", "snap-q", "snap-q.snap");
+            assertEquals(0, snap.exit(), snap.stdout() + snap.stderr());
+            assertTrue(Files.size(userDir.resolve("snap-q.snap")) > 0);
+            assertEquals(0, dist.vmlab("vm:destroy", "snap-q").exit());
+            assertTrue(qemuProcesses().isEmpty(), "destroyed: " + qemuProcesses());
+
+            Distribution.Result restored = dist.vmlabIn(userDir, "vm:restore", "--json", "snap-q.snap");
+            assertEquals(0, restored.exit(), restored.stdout() + restored.stderr());
+            assertEquals("snap-q", JSON.readTree(restored.stdout()).get("id").asText());
+            assertEquals("qemu", JSON.readTree(restored.stdout()).get("backend").asText());
+            assertGuestRunsOn("snap-q");
+            Distribution.Result corrupt = dist.vmlabIn(userDir, "vm:restore", "vmlab-no-such.snap");
+            assertEquals(1, corrupt.exit(), corrupt.stdout() + corrupt.stderr());
+            assertTrue(corrupt.stderr().startsWith("Error:"), corrupt.stderr());
+        } finally {
+            dist.vmlab("vm:destroy", "snap-q");
+        }
+        assertTrue(qemuProcesses().isEmpty(), "no QEMU left: " + qemuProcesses());
+        assertTrue(runFolders().isEmpty(), "no run folder left: " + runFolders());
+    }
+
     @Test
     void postcopyOnAQemuGuestSaysWhyNotInOneLine() throws Exception {
         Distribution.Result created = dist.vmlab("vm:create", "--backend", "qemu", "--memory", "128M", "idle-q");
