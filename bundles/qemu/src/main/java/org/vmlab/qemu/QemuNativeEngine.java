@@ -109,6 +109,8 @@ public final class QemuNativeEngine implements TransferEngine {
         Verification verdict = Verification.NOT_REQUESTED;
         /** The latest query-migrate answer of the source, once QEMU's migration runs. */
         Map<String, Object> lastQuery;
+        /** QEMU was told to switch to postcopy: from then on the destination may run the guest. */
+        boolean postcopyStarted;
 
         Run(MigrationPlan plan, MigrationContext ctx) {
             this.plan = plan;
@@ -123,6 +125,10 @@ public final class QemuNativeEngine implements TransferEngine {
 
         private MigrationReport failed(MigrationStatus status, String why) {
             cleanupAfterFailure();
+            if (postcopyStarted && vm instanceof QemuVm src && !src.vcpusRunning()) {
+                why += "; the source stays paused: QEMU had switched to postcopy, so the destination may"
+                        + " have run the guest and QEMU will not resume the source";
+            }
             if (lastQuery != null) {
                 // QEMU got as far as moving memory: its figures say how far, next to why it failed.
                 return report(lastQuery, status, verdict, why);
@@ -151,6 +157,12 @@ public final class QemuNativeEngine implements TransferEngine {
             if (!unknown.isEmpty()) {
                 return failed(MigrationStatus.FAILED, "qemu-native takes options " + new TreeSet<>(OPTIONS)
                         + " (true/false), not " + unknown);
+            }
+            if (bool("postcopy-ram")) {
+                Optional<String> why = postcopyUnsupported(b.settings().runRoot());
+                if (why.isPresent()) {
+                    return failed(MigrationStatus.FAILED, why.get());
+                }
             }
             QemuVm src = (QemuVm) vm;
             try {
@@ -238,7 +250,6 @@ public final class QemuNativeEngine implements TransferEngine {
             long lastSync = 0;
             long lastBytes = 0;
             long roundStart = System.nanoTime();
-            boolean postcopyStarted = false;
             while (true) {
                 Map<String, Object> st = src.qmp().execute("query-migrate", null, T);
                 lastQuery = st;
@@ -401,6 +412,30 @@ public final class QemuNativeEngine implements TransferEngine {
             }
         }
         return diff == 0 ? null : diff + " pages differ between source and destination, first " + first;
+    }
+
+    /**
+     * Why QEMU's postcopy cannot work with guest RAM in this folder, if it cannot: the destination
+     * registers its RAM with userfaultfd, which takes missing-page faults only on shared memory
+     * (tmpfs) and hugetlbfs, not on a regular file system; QEMU finds out only at the switch to
+     * postcopy, with the source already stopped.
+     */
+    static Optional<String> postcopyUnsupported(java.nio.file.Path runRoot) {
+        String type;
+        try {
+            java.nio.file.Path p = runRoot;
+            while (p != null && !java.nio.file.Files.exists(p)) {
+                p = p.getParent();
+            }
+            type = p == null ? "unknown" : java.nio.file.Files.getFileStore(p).type();
+        } catch (IOException e) {
+            type = "unknown (" + e.getMessage() + ")";
+        }
+        if (type.equals("tmpfs") || type.equals("hugetlbfs")) {
+            return Optional.empty();
+        }
+        return Optional.of("postcopy-ram needs guest RAM on tmpfs or hugetlbfs (userfaultfd), but the qemu run"
+                + " folder " + runRoot + " is on " + type + "; set runDir of org.vmlab.qemu to a folder on /dev/shm");
     }
 
     static int freePort() {

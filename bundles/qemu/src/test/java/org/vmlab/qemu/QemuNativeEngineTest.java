@@ -2,6 +2,7 @@ package org.vmlab.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,10 @@ class QemuNativeEngineTest {
     }
 
     static MigrationContext context(Vm vm) {
+        return context(vm, MigrationListener.NONE);
+    }
+
+    static MigrationContext context(Vm vm, MigrationListener listener) {
         return new MigrationContext() {
             @Override
             public Vm vm() {
@@ -45,7 +50,7 @@ class QemuNativeEngineTest {
 
             @Override
             public MigrationListener listener() {
-                return MigrationListener.NONE;
+                return listener;
             }
 
             @Override
@@ -103,6 +108,66 @@ class QemuNativeEngineTest {
                     "the guest runs on at the destination");
         } finally {
             b.close();
+        }
+    }
+
+    /** The postcopy-ram precondition: guest RAM on tmpfs or hugetlbfs, said before anything moves. */
+    @Test
+    void postcopyRamNeedsSharedMemoryForItsRam() throws Exception {
+        String type = java.nio.file.Files.getFileStore(dir).type();
+        Optional<String> why = QemuNativeEngine.postcopyUnsupported(dir.resolve("run/not/yet"));
+        assertEquals(!type.equals("tmpfs") && !type.equals("hugetlbfs"), why.isPresent(), type + ": " + why);
+        why.ifPresent(w -> assertTrue(w.contains("tmpfs") && w.contains(type) && w.contains("runDir"), w));
+        Path shm = Path.of("/dev/shm");
+        if (java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.getFileStore(shm).type().equals("tmpfs")) {
+            assertEquals(Optional.empty(), QemuNativeEngine.postcopyUnsupported(shm.resolve("vmlab-none")));
+        }
+    }
+
+    /**
+     * QEMU's postcopy on a busy guest whose RAM is on tmpfs: the link (100 Mbit/s) is slower than
+     * the guest dirties memory, so precopy cannot converge and the engine switches to postcopy;
+     * the destination's memory equals the source's and the guest runs on there.
+     */
+    @Test
+    void postcopyRamMovesABusyGuestWhoseRamIsOnTmpfs() throws Exception {
+        Optional<Path> image = QemuTestSupport.guestImage();
+        assumeTrue(image.isPresent(), "no guest image (guest/build.sh, or -Dvmlab.guest.image): skipped");
+        Path shm = Path.of("/dev/shm");
+        assumeTrue(java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.getFileStore(shm).type().equals("tmpfs"),
+                "no tmpfs at /dev/shm: skipped");
+        Path runRoot = java.nio.file.Files.createTempDirectory(shm, "vmlab-pc-");
+        QemuBackend b = new QemuBackend(QemuSettings.defaults(dir, image.get()).withRunRoot(runRoot.resolve("run"))
+                .withAccelerator("tcg"));
+        b.start();
+        try {
+            QemuVm src = (QemuVm) b.create(VmSpec.of("pc", "qemu", 256L << 20).withVcpus(1).withWorkload("memory",
+                    java.util.Map.of("working-set", "48M", "rate", "24M", "check", "1")));
+            assertTrue(QemuTestSupport.waitFor(src.process().consoleLog(), "start pages=", Duration.ofSeconds(60)),
+                    src.process().lastLines(5));
+            src.beginMigration();
+            List<org.vmlab.api.migration.MigrationPhase> phases = new java.util.concurrent.CopyOnWriteArrayList<>();
+            MigrationReport r = new QemuNativeEngine(b).migrate(MigrationPlan.builder("pc").engine("qemu-native")
+                    .network(LinkSpec.of(DataRate.parse("100m"))).verify(true).option("postcopy-ram", "true").build(),
+                    context(src, new MigrationListener() {
+                        @Override
+                        public void onPhase(org.vmlab.api.migration.MigrationPhase phase) {
+                            phases.add(phase);
+                        }
+                    }));
+            System.out.println("qemu-native postcopy: " + r.status() + " total " + r.totalTimeMs() + " ms, downtime "
+                    + r.downtimeMs() + " ms, " + r.bytesNetwork() + " bytes, rounds " + r.rounds() + ", verified "
+                    + r.verified() + (r.failureReason() != null ? ", " + r.failureReason() : ""));
+            assertEquals(MigrationStatus.COMPLETED, r.status(), r.failureReason());
+            assertEquals(Verification.PASSED, r.verified());
+            assertTrue(phases.contains(org.vmlab.api.migration.MigrationPhase.POSTCOPY), "switched to postcopy: " + phases);
+            QemuVm dst = (QemuVm) b.vms().get(0);
+            assertEquals(VmState.RUNNING, dst.state());
+            assertTrue(QemuTestSupport.waitFor(dst.process().consoleLog(), "check ok", Duration.ofSeconds(30)),
+                    "the guest checks itself at the destination: " + dst.process().lastLines(5));
+        } finally {
+            b.close();
+            QemuProcess.deleteRunDir(runRoot);
         }
     }
 
