@@ -7,7 +7,8 @@
 #   2. the same guest migrated back unlimited over loopback: engine throughput against a plain
 #      loopback TCP copy of the same number of bytes;
 #   3. a memory workload with Zipf writes: pages re-sent and downtime, update-history against
-#      sequential (median of REPS runs each);
+#      sequential, and precopy's converge switchover against QEMU's threshold rule (median of
+#      REPS runs each);
 #   4. postcopy, fault-mode blocking against cooperative: guest throughput in the first seconds
 #      after the destination resumed (only when an engine named postcopy is installed).
 #
@@ -109,8 +110,12 @@ vm vm:create --memory 1G --vcpus 2 --workload memory --param working-set=512M --
 sleep 12 # the workload initialises its working set at the write rate first
 cur=$ZIPF
 for i in $(seq "$REPS"); do
-    for o in sequential update-history; do
-        vm migration:start --ordering "$o" --rate 1g --json "$cur" > "$OUT/3-$o-$i.json"
+    for o in sequential update-history threshold; do
+        if [ "$o" = threshold ]; then # sequential with QEMU's switchover rule, the baseline of the converge rule
+            vm migration:start --ordering sequential --option switchover=threshold --rate 1g --json "$cur" > "$OUT/3-$o-$i.json"
+        else
+            vm migration:start --ordering "$o" --rate 1g --json "$cur" > "$OUT/3-$o-$i.json"
+        fi
         case "$cur" in *-incoming) cur=$ZIPF ;; *) cur=$ZIPF-incoming ;; esac
         sleep 1
     done
@@ -124,6 +129,7 @@ med() { for f in "$OUT"/3-"$1"-*.json; do field "$f" "$2"; done | median; }
 RS_SEQ=$(med sequential pagesResent); RS_UH=$(med update-history pagesResent)
 DT_SEQ=$(med sequential downtimeMs); DT_UH=$(med update-history downtimeMs)
 TT_SEQ=$(med sequential totalTimeMs); TT_UH=$(med update-history totalTimeMs)
+DT_TH=$(med threshold downtimeMs); TT_TH=$(med threshold totalTimeMs)
 
 # ---- 4. postcopy: blocking against cooperative faults -------------------------------------------
 # A fresh 1 GiB guest per mode (512 MiB written uniformly at 64 MiB/s by 8 guest tasks on 2 vCPUs, so a
@@ -164,6 +170,8 @@ fi
     printf '%-62s %14s %14s %8s\n' "3. Zipf writes, pages re-sent: update-history vs sequential" "$RS_UH" "$RS_SEQ" "$(ratio "$RS_UH" "$RS_SEQ")"
     printf '%-62s %11s ms %11s ms %8s\n' "   downtime: update-history vs sequential" "$DT_UH" "$DT_SEQ" "$(ratio "$DT_UH" "$DT_SEQ")"
     printf '%-62s %11s ms %11s ms %8s\n' "   total time: update-history vs sequential" "$TT_UH" "$TT_SEQ" "$(ratio "$TT_UH" "$TT_SEQ")"
+    printf '%-62s %11s ms %11s ms %8s\n' "   downtime: sequential, converge rule vs QEMU's threshold rule" "$DT_SEQ" "$DT_TH" "$(ratio "$DT_SEQ" "$DT_TH")"
+    printf '%-62s %11s ms %11s ms %8s\n' "   total time: converge rule vs threshold rule" "$TT_SEQ" "$TT_TH" "$(ratio "$TT_SEQ" "$TT_TH")"
     if [ -n "$PC" ]; then
         CO=$(cut -f1 "$OUT/4-postcopy-cooperative.txt"); BL=$(cut -f1 "$OUT/4-postcopy-blocking.txt")
         printf '%-62s %8s MiB/s %8s MiB/s %8s\n' "4. $PCENGINE guest throughput, 3 s after resume: coop vs blocking" \
