@@ -319,7 +319,8 @@ public final class QemuVm implements Vm {
                         throttler = null;
                         return;
                     }
-                    stopMs = Math.max(1, Math.round(throttle * THROTTLE_PERIOD_MS));
+                    // 1 .. period-1 ms: never a zero wait, which would be forever
+                    stopMs = Math.min(THROTTLE_PERIOD_MS - 1, Math.max(1, Math.round(throttle * THROTTLE_PERIOD_MS)));
                     lock.wait(THROTTLE_PERIOD_MS - stopMs);
                     if (throttle <= 0 || destroyed || !vcpusRunning || state.isFinal()) {
                         continue;
