@@ -215,6 +215,40 @@ class PrecopyEngineTest {
         assertEquals(Verification.PASSED, r.verified());
     }
 
+    /**
+     * With a downtime limit so generous that QEMU's rule switches over right after round 0, the
+     * converge rule still goes on while a round shrinks what is left (the guest writes 20 MB/s,
+     * the link carries 50 MB/s), and a bad switchover option fails before a page moves.
+     */
+    @Test
+    void convergeGoesPastTheThresholdWhileRoundsShrinkWhereQemusRuleStops() throws Exception {
+        Vm src = memoryVm("20M", 64 * MIB, "16M");
+        String name = src.spec().name();
+        Thread.sleep(300);
+        MigrationReport bad = run(MigrationPlan.builder(src.id()).option("switchover", "soon").build());
+        assertEquals(MigrationStatus.FAILED, bad.status());
+        assertTrue(bad.failureReason().contains("switchover"), bad.failureReason());
+        assertEquals(0, bad.pagesSent());
+        assertEquals(VmState.RUNNING, src.state());
+        awaitNoIncoming();
+
+        MigrationReport threshold = run(MigrationPlan.builder(src.id()).downtimeLimit(Duration.ofSeconds(10))
+                .network(LinkSpec.of(DataRate.parse("400m"))).option("auto-converge", "false")
+                .option("switchover", "threshold").verify(true).build());
+        assertCompleteReport(threshold, src);
+        assertEquals(2, threshold.rounds(), "round 0, then the stop-and-copy: " + threshold.roundRows());
+
+        Vm back = incoming(name);
+        MigrationReport converge = run(MigrationPlan.builder(back.id()).downtimeLimit(Duration.ofSeconds(10))
+                .network(LinkSpec.of(DataRate.parse("400m"))).option("auto-converge", "false").verify(true).build());
+        assertEquals(MigrationStatus.COMPLETED, converge.status(), converge.failureReason());
+        assertEquals(Verification.PASSED, converge.verified());
+        assertTrue(converge.rounds() >= 3, "at least one round past the threshold: " + converge.roundRows());
+        System.out.printf("switchover at 20 MB/s dirtying, 400m: threshold %d rounds, %d ms down; converge %d rounds,"
+                        + " %d ms down%n", threshold.rounds(), threshold.downtimeMs(), converge.rounds(),
+                converge.downtimeMs());
+    }
+
     @Test
     void cancelLeavesTheSourceRunning() throws Exception {
         Vm src = memoryVm("20M", 64 * MIB, "32M");
