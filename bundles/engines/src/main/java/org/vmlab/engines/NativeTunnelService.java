@@ -295,6 +295,9 @@ public final class NativeTunnelService implements NativeTunnels {
 
         @Override
         public void commit() {
+            if (closed || failure != null) {
+                throw new VmlabException(failure != null ? failure : "the tunnel to " + destination + " is closed");
+            }
             if (!loaded.isDone()) {
                 throw new VmlabException("the destination has not loaded the migration yet");
             }
