@@ -148,6 +148,8 @@ public final class MigrationReceiver implements AutoCloseable {
     private final Map<String, VmBackend> dsBackends = new ConcurrentHashMap<>();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger refused = new AtomicInteger();
+    /** Native tunnel sessions being received now ({@link NativeSession}). */
+    private final java.util.Set<NativeSession> nativeSessions = ConcurrentHashMap.newKeySet();
     private Function<String, VmBackend> backends;
     private volatile Settings settings;
     private volatile SharedSecret secret;
@@ -253,7 +255,7 @@ public final class MigrationReceiver implements AutoCloseable {
 
     /** Migrations being received now. */
     public int activeSessions() {
-        return sessions.size();
+        return sessions.size() + nativeSessions.size();
     }
 
     /** Connections refused so far (bad handshake, wrong secret, protocol errors before a session). */
@@ -279,6 +281,9 @@ public final class MigrationReceiver implements AutoCloseable {
         }
         for (Session s : List.copyOf(sessions.values())) {
             s.fail("the receiver is shutting down");
+        }
+        for (NativeSession s : List.copyOf(nativeSessions)) {
+            s.abort("the receiver is shutting down");
         }
         if (pool != null) {
             pool.shutdownNow();
@@ -319,6 +324,8 @@ public final class MigrationReceiver implements AutoCloseable {
                 control(ch, first);
             } else if (first.type() == Protocol.ATTACH) {
                 data(ch, first);
+            } else if (first.type() == Protocol.NATIVE_OPEN) {
+                NativeSession.serve(ch, first, backends, settings.timeout(), nativeSessions);
             } else {
                 refused.incrementAndGet();
                 LOG.warn("migration receiver: {} opened with {}; closing", ch.remoteAddress(), Protocol.name(first.type()));
@@ -550,11 +557,7 @@ public final class MigrationReceiver implements AutoCloseable {
             awaitFlushed(timeout);
             vm.loadDeviceState(device);
             if (verify) {
-                long[] hashes = new long[Math.toIntExact(memory.pageCount())];
-                for (int pfn = 0; pfn < hashes.length; pfn++) {
-                    hashes[pfn] = memory.pageHash(pfn);
-                }
-                sendHashes(hashes);
+                sendHashes(Protocol.pageHashes(memory));
             }
             while (true) {
                 Frame g = control.receive(Protocol.SMALL_FRAME);
@@ -722,17 +725,7 @@ public final class MigrationReceiver implements AutoCloseable {
         }
 
         private void sendHashes(long[] hashes) throws IOException {
-            long pages = hashes.length;
-            for (long start = 0; start < pages; start += Protocol.HASHES_PER_FRAME) {
-                int n = (int) Math.min(Protocol.HASHES_PER_FRAME, pages - start);
-                ByteBuffer b = ByteBuffer.allocate(12 + 8 * n);
-                b.putLong(start).putInt(n);
-                for (int i = 0; i < n; i++) {
-                    b.putLong(hashes[(int) start + i]);
-                }
-                control.send(Protocol.HASHES, b.array());
-            }
-            control.send(Protocol.VERIFY_READY);
+            Protocol.sendHashes(control, hashes);
         }
 
         /** Ends the session; before commit the partial VM is destroyed. Idempotent. */

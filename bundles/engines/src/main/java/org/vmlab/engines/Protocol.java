@@ -30,6 +30,10 @@ import org.vmlab.api.vm.VmSpec;
  *                      (ahead of the push on the data streams); destination PROGRESS(missing,
  *                      blockNanos, guest ops/s, guest B/s) every second; at the end
  *                      COMPLETE(postcopyNanos, blockNanos) [HASHES*, VERIFY_READY] -> DONE
+ * native tunnel (one connection; the hypervisor's own stream, transport version 3):
+ *                      NATIVE_OPEN(id, spec, hypervisor settings) -> READY(token, destVmId, pages)
+ *                      | ERROR(reason); STREAM(bytes)*, STREAM_END -> LOADED(destVmId);
+ *                      [VERIFY -> HASHES*, VERIFY_READY]; COMMIT -> RESUMED | ABORT(reason)
  * PING on any connection keeps an idle link alive; ERROR(reason) from the destination ends it.
  * </pre>
  */
@@ -53,6 +57,11 @@ final class Protocol {
     static final int PROGRESS = 17;
     static final int COMPLETE = 18;
     static final int DONE = 19;
+    static final int NATIVE_OPEN = 20;
+    static final int STREAM = 21;
+    static final int STREAM_END = 22;
+    static final int LOADED = 23;
+    static final int VERIFY = 24;
 
     /** Most pages named in one REQUEST frame. */
     static final int MAX_REQUEST = 4096;
@@ -110,6 +119,39 @@ final class Protocol {
         } catch (IllegalArgumentException e) {
             throw new IOException("bad VM spec: " + e.getMessage(), e);
         }
+    }
+
+    /** Writes a string map the way {@link #readMap} reads it (e.g. a native open's hypervisor settings). */
+    static void writeStrings(DataOutputStream out, Map<String, String> map) throws IOException {
+        writeMap(out, map);
+    }
+
+    static Map<String, String> readStrings(DataInputStream in) throws IOException {
+        return readMap(in);
+    }
+
+    /** The XXH64 hash of every page, indexed by page frame number (what verification compares). */
+    static long[] pageHashes(org.vmlab.api.memory.GuestMemory memory) {
+        long[] hashes = new long[Math.toIntExact(memory.pageCount())];
+        for (int pfn = 0; pfn < hashes.length; pfn++) {
+            hashes[pfn] = memory.pageHash(pfn);
+        }
+        return hashes;
+    }
+
+    /** Sends page hashes as HASHES frames, then VERIFY_READY. */
+    static void sendHashes(org.vmlab.transport.FrameChannel ch, long[] hashes) throws IOException {
+        long pages = hashes.length;
+        for (long start = 0; start < pages; start += HASHES_PER_FRAME) {
+            int n = (int) Math.min(HASHES_PER_FRAME, pages - start);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + 8 * n);
+            b.putLong(start).putInt(n);
+            for (int i = 0; i < n; i++) {
+                b.putLong(hashes[(int) start + i]);
+            }
+            ch.send(HASHES, b.array());
+        }
+        ch.send(VERIFY_READY);
     }
 
     private static void writeNullable(DataOutputStream out, String s) throws IOException {
@@ -176,6 +218,11 @@ final class Protocol {
             case PROGRESS -> "PROGRESS";
             case COMPLETE -> "COMPLETE";
             case DONE -> "DONE";
+            case NATIVE_OPEN -> "NATIVE_OPEN";
+            case STREAM -> "STREAM";
+            case STREAM_END -> "STREAM_END";
+            case LOADED -> "LOADED";
+            case VERIFY -> "VERIFY";
             default -> "type " + type;
         };
     }

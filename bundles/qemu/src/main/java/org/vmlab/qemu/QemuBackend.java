@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import org.vmlab.api.ByteSize;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.vm.BackendInfo;
+import org.vmlab.api.vm.NativeIncoming;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmBackend;
 import org.vmlab.api.vm.VmSpec;
@@ -321,6 +322,26 @@ public class QemuBackend implements VmBackend, AutoCloseable {
      */
     QemuVm prepareNativeIncoming(VmSpec spec, boolean startPaused) {
         return launch(spec, true, startPaused);
+    }
+
+    /**
+     * A destination for QEMU's own migration arriving from another node through vmlab's tunnel:
+     * QEMU started paused ({@code -S}) with {@code -incoming defer}, the source's capabilities and
+     * parameters ({@code capability.<name>=true|false}, {@code parameter.<name>=<integer>}) set,
+     * listening with {@code migrate-incoming tcp:127.0.0.1:<free port>}; only the receiver on this
+     * node connects there. Destroyed again if any step fails.
+     */
+    @Override
+    public Optional<NativeIncoming> prepareNativeIncoming(VmSpec spec, Map<String, String> hypervisorSettings) {
+        QemuNativeIncoming.Settings s = QemuNativeIncoming.parse(Objects.requireNonNull(hypervisorSettings,
+                "hypervisorSettings"));
+        QemuVm vm = prepareNativeIncoming(spec, true);
+        try {
+            return Optional.of(QemuNativeIncoming.listen(vm, s));
+        } catch (RuntimeException e) {
+            vm.destroy();
+            throw e;
+        }
     }
 
     /**

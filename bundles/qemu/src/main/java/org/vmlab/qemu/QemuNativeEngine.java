@@ -17,6 +17,9 @@ import java.util.TreeSet;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.memory.GuestMemory;
@@ -27,6 +30,8 @@ import org.vmlab.api.migration.MigrationPhase;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.MigrationStatus;
+import org.vmlab.api.migration.NativeTunnel;
+import org.vmlab.api.migration.NativeTunnels;
 import org.vmlab.api.migration.RoundStats;
 import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.api.migration.TransferEngine;
@@ -38,7 +43,11 @@ import org.vmlab.api.workload.ThroughputSample;
 /**
  * QEMU's own live migration as a vmlab engine, the baseline vmlab's engines are compared with.
  * The destination is a second QEMU on this node ({@code -incoming defer}, then
- * {@code migrate-incoming tcp:127.0.0.1:<free port>}); the plan maps to QEMU's knobs: network rate
+ * {@code migrate-incoming tcp:127.0.0.1:<free port>}) or, for a plan to another node, a QEMU on
+ * that node reached through vmlab's authenticated tunnel ({@link NativeTunnels}): the source QEMU
+ * migrates to the tunnel's loopback port, so QEMU's unauthenticated stream never crosses the
+ * network itself. Through a tunnel one connection carries one way: no multifd, no postcopy-ram,
+ * both refused before anything moves. The plan maps to QEMU's knobs: network rate
  * to {@code max-bandwidth}, downtime limit to {@code downtime-limit}, streams &gt; 1 to multifd
  * with that many channels, options {@code xbzrle}, {@code auto-converge}, {@code postcopy-ram}
  * (true/false) to capabilities. {@code query-migrate} is polled each second into the timeline and
@@ -58,15 +67,39 @@ public final class QemuNativeEngine implements TransferEngine {
     /** QEMU has no "unlimited": its default cap is 128 MiB/s, so an unlimited link asks for 100 GiB/s. */
     static final long UNLIMITED_BANDWIDTH = 100L << 30;
 
+    /** How long the destination node may take to load the stream after the source QEMU completed. */
+    static final Duration REMOTE_LOAD_TIMEOUT = Duration.ofSeconds(120);
+
     private volatile QemuBackend backend;
+    /** vmlab's tunnel to other nodes (engines bundle); without it, plans to another node fail. */
+    private volatile NativeTunnels tunnels;
 
     /** For DS. */
     public QemuNativeEngine() {
     }
 
-    /** Outside OSGi. */
+    /** Outside OSGi, this node only. */
     public QemuNativeEngine(QemuBackend backend) {
         this.backend = backend;
+    }
+
+    /** Outside OSGi, with a tunnel to other nodes. */
+    public QemuNativeEngine(QemuBackend backend, NativeTunnels tunnels) {
+        this.backend = backend;
+        this.tunnels = tunnels;
+    }
+
+    /** Optional and dynamic: local migrations need no tunnel, and the engines bundle may come and go. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setTunnels(NativeTunnels t) {
+        this.tunnels = t;
+    }
+
+    void unsetTunnels(NativeTunnels t) {
+        if (this.tunnels == t) {
+            this.tunnels = null;
+        }
     }
 
     @Reference(target = "(vmlab.backend=qemu)")
@@ -105,6 +138,10 @@ public final class QemuNativeEngine implements TransferEngine {
         final List<TimelineSample> timeline = new ArrayList<>();
         final List<RoundStats> rounds = new ArrayList<>();
         QemuVm dst;
+        /** The tunnel to another node's QEMU, for a remote plan. */
+        NativeTunnel tunnel;
+        /** COMMIT went to the destination node: from then on the destination may run the guest. */
+        boolean commitSent;
         boolean sourceMigrating;
         Verification verdict = Verification.NOT_REQUESTED;
         /** The latest query-migrate answer of the source, once QEMU's migration runs. */
@@ -129,6 +166,9 @@ public final class QemuNativeEngine implements TransferEngine {
                 why += "; the source stays paused: QEMU had switched to postcopy, so the destination may"
                         + " have run the guest and QEMU will not resume the source";
             }
+            if (commitSent && vm instanceof QemuVm src && !src.state().isFinal()) {
+                why += "; the source stays paused: the destination node got the commit and may run the guest";
+            }
             if (lastQuery != null) {
                 // QEMU got as far as moving memory: its figures say how far, next to why it failed.
                 return report(lastQuery, status, verdict, why);
@@ -144,10 +184,6 @@ public final class QemuNativeEngine implements TransferEngine {
             if (no.isPresent()) {
                 return failed(MigrationStatus.FAILED, no.get());
             }
-            if (!plan.isLocal()) {
-                return failed(MigrationStatus.FAILED, "qemu-native migrates to this node only; "
-                        + plan.destination() + " is another node");
-            }
             QemuBackend b = backend;
             if (b == null) {
                 return failed(MigrationStatus.FAILED, "the qemu backend is not available");
@@ -157,6 +193,27 @@ public final class QemuNativeEngine implements TransferEngine {
             if (!unknown.isEmpty()) {
                 return failed(MigrationStatus.FAILED, "qemu-native takes options " + new TreeSet<>(OPTIONS)
                         + " (true/false), not " + unknown);
+            }
+            NativeTunnels t = tunnels; // bound for this migration
+            if (!plan.isLocal()) {
+                if (plan.streams() > 1) {
+                    return failed(MigrationStatus.FAILED, "qemu-native to another node takes one stream, not "
+                            + plan.streams() + ": multifd needs a connection per channel, and vmlab's tunnel carries one");
+                }
+                boolean postcopy;
+                try {
+                    postcopy = bool("postcopy-ram");
+                } catch (IllegalArgumentException e) {
+                    return failed(MigrationStatus.FAILED, e.getMessage());
+                }
+                if (postcopy) {
+                    return failed(MigrationStatus.FAILED, "qemu-native to another node cannot do postcopy-ram:"
+                            + " it needs a return path from the destination QEMU, which vmlab's tunnel does not carry");
+                }
+                if (t == null) {
+                    return failed(MigrationStatus.FAILED, "qemu-native to another node needs vmlab's migration"
+                            + " tunnel (feature vmlab-engines), which is not running on this node");
+                }
             }
             if (bool("postcopy-ram")) {
                 Optional<String> why = postcopyUnsupported(b.settings().runRoot());
@@ -174,6 +231,9 @@ public final class QemuNativeEngine implements TransferEngine {
                     caps.put(o, bool(o));
                 }
                 caps.put("multifd", plan.streams() > 1);
+                if (!plan.isLocal()) {
+                    return remote(src, caps, t);
+                }
                 dst = b.prepareNativeIncoming(src.spec(), plan.verify());
                 src.setCapabilities(caps);
                 dst.setCapabilities(caps);
@@ -227,6 +287,55 @@ public final class QemuNativeEngine implements TransferEngine {
                 LOG.warn("migration {} of VM '{}' failed: {}", plan.id(), vm.id(), e.toString());
                 return failed(MigrationStatus.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
             }
+        }
+
+        /**
+         * To another node: the destination node's QEMU gets the same capabilities through the
+         * tunnel's open request and waits paused; the source QEMU migrates into the tunnel's
+         * loopback port. After QEMU completes, the destination confirms it loaded everything, the
+         * hashes are compared (verify), and COMMIT resumes it there.
+         */
+        private MigrationReport remote(QemuVm src, Map<String, Boolean> caps, NativeTunnels t) {
+            Map<String, String> settings = new LinkedHashMap<>();
+            caps.forEach((k, v) -> settings.put(QemuNativeIncoming.CAPABILITY + k, v.toString()));
+            tunnel = t.open(plan.destination(), src.spec(), settings, plan.network().rate());
+            src.setCapabilities(caps);
+            long bw = plan.network().rate().bytesPerSecond();
+            src.qmp().execute("migrate-set-parameters", Map.of(
+                    "max-bandwidth", bw > 0 ? bw : UNLIMITED_BANDWIDTH,
+                    "downtime-limit", Math.max(1, plan.downtimeLimit().toMillis())), T);
+            sourceMigrating = true;
+            src.qmp().execute("migrate", Map.of("uri", "tcp:127.0.0.1:" + tunnel.localPort()), T);
+            phase(MigrationPhase.PRECOPY);
+            Map<String, Object> last = poll(src, false);
+            String status = Json.str(last, "status");
+            if ("cancelled".equals(status) || ctx.isCancelled()) {
+                return failed(MigrationStatus.CANCELLED, "cancelled by the user");
+            }
+            if (!"completed".equals(status)) {
+                String err = tunnel.failure().orElse(Json.str(last, "error-desc"));
+                return failed(MigrationStatus.FAILED, "QEMU migration " + status + (err != null ? ": " + err : ""));
+            }
+            phase(MigrationPhase.SWITCHOVER);
+            tunnel.awaitLoaded(REMOTE_LOAD_TIMEOUT);
+            Verification verified = Verification.NOT_REQUESTED;
+            if (plan.verify()) {
+                phase(MigrationPhase.VERIFY);
+                String bad = compareHashes(src.memory(), tunnel.remotePageHashes());
+                if (bad != null) {
+                    verdict = Verification.FAILED;
+                    return failed(MigrationStatus.FAILED, "verification failed: " + bad);
+                }
+                verified = Verification.PASSED;
+            }
+            commitSent = true;
+            tunnel.commit();
+            tunnel = null;
+            sourceMigrating = false;
+            safe(src::endMigration);
+            safe(src::destroy);
+            phase(MigrationPhase.DONE);
+            return report(last, MigrationStatus.COMPLETED, verified, null);
         }
 
         private boolean bool(String option) {
@@ -288,6 +397,11 @@ public final class QemuNativeEngine implements TransferEngine {
                 }
                 if (dst != null && !dst.process().isAlive()) {
                     throw new IllegalStateException("the destination QEMU died: " + dst.process().lastLines(3));
+                }
+                if (tunnel != null && tunnel.failure().isPresent()) {
+                    // The tunnel cut QEMU's connection too; its own error would only say "broken pipe".
+                    safe(() -> src.qmp().execute("migrate_cancel", null, T));
+                    throw new IllegalStateException(tunnel.failure().get());
                 }
                 long now = System.nanoTime();
                 if (now >= nextSample) {
@@ -361,6 +475,17 @@ public final class QemuNativeEngine implements TransferEngine {
                 safe(dst::destroy);
                 dst = null;
             }
+            if (tunnel != null) {
+                // Before the source runs again: the destination node destroys its copy.
+                NativeTunnel tn = tunnel;
+                safe(tn::close);
+                tunnel = null;
+            }
+            if (commitSent && vm instanceof QemuVm src && !src.state().isFinal()) {
+                // The destination may already run the guest: resuming the source could run it twice.
+                safe(src::endMigration);
+                return;
+            }
             if (vm instanceof QemuVm src && !src.state().isFinal()) {
                 if (sourceMigrating) {
                     safe(() -> src.qmp().execute("migrate_cancel", null, T));
@@ -405,6 +530,28 @@ public final class QemuNativeEngine implements TransferEngine {
             a.readPage(pfn, pa);
             b.readPage(pfn, pb);
             if (!pa.flip().equals(pb.flip())) {
+                diff++;
+                if (first.size() < 5) {
+                    first.add(pfn);
+                }
+            }
+        }
+        return diff == 0 ? null : diff + " pages differ between source and destination, first " + first;
+    }
+
+    /**
+     * Compares a stopped guest's page hashes with a copy's: null if equal, else one sentence with
+     * the number of differing pages and the first few.
+     */
+    static String compareHashes(GuestMemory a, long[] theirs) {
+        long n = a.pageCount();
+        if (n != theirs.length) {
+            return "the guests have " + n + " and " + theirs.length + " pages";
+        }
+        long diff = 0;
+        List<Long> first = new ArrayList<>();
+        for (long pfn = 0; pfn < n; pfn++) {
+            if (a.pageHash(pfn) != theirs[(int) pfn]) {
                 diff++;
                 if (first.size() < 5) {
                     first.add(pfn);

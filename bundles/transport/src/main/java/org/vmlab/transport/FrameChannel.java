@@ -49,8 +49,12 @@ import javax.net.ssl.SSLSocket;
  * {@link #send} is thread-safe; {@link #receive} must be called by one thread at a time.
  */
 public final class FrameChannel implements AutoCloseable {
-    /** Protocol version spoken by this build (2: LZ4 page records replace version 1's deflate). */
-    public static final int VERSION = 2;
+    /**
+     * Protocol version spoken by this build (2: LZ4 page records replace version 1's deflate; 3:
+     * sessions that tunnel a hypervisor's own migration stream, which a version 2 receiver would
+     * only drop without a reason, so the handshake refuses the mismatch instead).
+     */
+    public static final int VERSION = 3;
     /** The largest payload accepted or sent. */
     public static final int MAX_FRAME = 8 << 20;
     /** Bytes of a frame header. */

@@ -2,6 +2,7 @@ package org.vmlab.api.vm;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -50,6 +51,20 @@ public interface VmBackend {
      */
     default boolean recognizes(Path snapshotFile) {
         return false;
+    }
+
+    /**
+     * A destination for the hypervisor's own migration stream arriving from another node through
+     * vmlab's tunnel ({@link org.vmlab.api.migration.NativeTunnels}): a paused VM of {@code spec}
+     * whose hypervisor waits for the stream on a loopback port, set up with the source's
+     * migration settings. Empty if this backend has no native migration (the default).
+     *
+     * @param hypervisorSettings the source's migration settings in this backend's terms
+     * @throws org.vmlab.api.VmlabException if the VM cannot be prepared or a setting is unknown
+     * @since 1.2
+     */
+    default Optional<NativeIncoming> prepareNativeIncoming(VmSpec spec, Map<String, String> hypervisorSettings) {
+        return Optional.empty();
     }
 
     /** The VMs this backend runs now (destroyed ones are gone). */
