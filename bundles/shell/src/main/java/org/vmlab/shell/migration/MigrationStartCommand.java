@@ -75,7 +75,7 @@ public class MigrationStartCommand implements Action {
     @Option(name = "--verify", description = "Compare destination memory with the source at the pause and check the workload's invariant")
     boolean verify;
 
-    @Option(name = "--option", multiValued = true, description = "Engine option name=value; repeat for several. precopy: switchover=converge|threshold (threshold: QEMU's rule), stages=N (default 8); precopy/hybrid: auto-converge=false; postcopy/hybrid: fault-mode=blocking|cooperative; hybrid: precopy-rounds=N (default 2); qemu-native: xbzrle, auto-converge, postcopy-ram (true/false); any vmlab engine: seed=N")
+    @Option(name = "--option", multiValued = true, description = "Engine option name=value; repeat for several. precopy: switchover=converge|threshold (threshold: QEMU's rule), stages=N (default 8); precopy/hybrid: auto-converge=false; postcopy/hybrid: fault-mode=blocking|cooperative; hybrid: precopy-rounds=N (default 2); qemu-native: xbzrle, auto-converge, postcopy-ram (true/false; postcopy-ram and --streams > 1 on this node only); any vmlab engine: seed=N")
     List<String> options;
 
     @Option(name = "--async", description = "Print the migration id and return at once")
