@@ -16,9 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
@@ -27,7 +24,6 @@ import java.util.zip.CheckedOutputStream;
 
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.memory.Pages;
-import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmSpec;
 
@@ -35,7 +31,8 @@ import org.vmlab.api.vm.VmSpec;
  * The emu snapshot file format, version 1 (big-endian):
  * <pre>
  *   long  magic "VMLABEMU"     int version
- *   int   header length        header (spec, workload name and parameters)   long CRC32C of header
+ *   int   header length        header (spec ({@link VmSpec#writeTo}), workload name and
+ *                              parameters)                                    long CRC32C of header
  *   body, covered by a CRC32C:
  *     long pageCount   int words   long[words] bitmap of non-zero pages   4096 bytes per such page
  *     long diskBlocks  int cached  (int frame, int block, boolean dirty) per cached page
@@ -120,22 +117,7 @@ final class EmuSnapshot {
             throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        out.writeUTF(spec.name());
-        out.writeUTF(spec.backend());
-        out.writeLong(spec.memoryBytes());
-        out.writeInt(spec.vcpus());
-        writeOptional(out, spec.diskImage() == null ? null
-                : spec.diskImage().toAbsolutePath().normalize().toString());
-        out.writeLong(spec.diskBytes());
-        writeOptional(out, spec.workload());
-        writeMap(out, spec.workloadParameters());
-        out.writeInt(spec.devices().size());
-        for (DeviceSpec d : spec.devices()) {
-            out.writeUTF(d.id());
-            out.writeUTF(d.type());
-            out.writeBoolean(d.passthrough());
-            writeMap(out, d.properties());
-        }
+        spec.writeTo(out);
         writeOptional(out, workload);
         writeMap(out, workload == null ? Map.of() : params);
         out.flush();
@@ -267,26 +249,9 @@ final class EmuSnapshot {
         }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(header));
         try {
-            String name = in.readUTF();
-            String backend = in.readUTF();
-            long memoryBytes = in.readLong();
-            int vcpus = in.readInt();
-            String disk = readOptional(in);
-            long diskBytes = in.readLong();
-            String workload = readOptional(in);
-            Map<String, String> params = readMap(in);
-            int n = in.readInt();
-            if (n < 0 || n > 4096) {
-                throw new BadSnapshot("its device count " + n + " is impossible");
-            }
-            List<DeviceSpec> devices = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                devices.add(new DeviceSpec(in.readUTF(), in.readUTF(), in.readBoolean(), readMap(in)));
-            }
+            VmSpec spec = VmSpec.readFrom(in);
             String runName = readOptional(in);
             Map<String, String> runParams = readMap(in);
-            VmSpec spec = new VmSpec(name, backend, memoryBytes, vcpus,
-                    disk == null ? null : Path.of(disk), diskBytes, workload, params, devices);
             return new Header(spec, runName, runParams);
         } catch (EOFException e) {
             throw new BadSnapshot("its header is cut short");

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.Map;
@@ -75,7 +74,7 @@ public final class NativeTunnelService implements NativeTunnels {
             DataOutputStream out = new DataOutputStream(bytes);
             String id = UUID.randomUUID().toString();
             out.writeUTF(id);
-            out.write(Protocol.encodeSpec(spec));
+            spec.writeTo(out);
             Protocol.writeStrings(out, hypervisorSettings);
             out.flush();
             ch.send(Protocol.NATIVE_OPEN, bytes.toByteArray());
@@ -187,7 +186,7 @@ public final class NativeTunnelService implements NativeTunnels {
                         case Protocol.PING -> {
                         }
                         case Protocol.LOADED -> loaded.complete(Protocol.in(f).readUTF());
-                        case Protocol.HASHES -> hashes(f.payload());
+                        case Protocol.HASHES -> Protocol.readHashes(f.payload(), hashValues, hashSeen);
                         case Protocol.VERIFY_READY -> {
                             if (hashSeen.cardinality() != pages) {
                                 throw new TransportException("the destination sent hashes of " + hashSeen.cardinality()
@@ -212,18 +211,6 @@ public final class NativeTunnelService implements NativeTunnels {
                     fail("tunnel to " + destination + ": " + e.getMessage());
                 }
             }
-        }
-
-        private void hashes(ByteBuffer b) throws TransportException {
-            long start = b.getLong();
-            int n = b.getInt();
-            if (start < 0 || n < 0 || start + n > pages || b.remaining() != 8L * n) {
-                throw new TransportException("malformed HASHES frame");
-            }
-            for (int i = 0; i < n; i++) {
-                hashValues[(int) start + i] = b.getLong();
-            }
-            hashSeen.set((int) start, (int) start + n);
         }
 
         /** The destination waits silently while the stream pauses (QEMU's setup, a stopped pump). */

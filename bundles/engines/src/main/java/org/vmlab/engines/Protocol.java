@@ -5,18 +5,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.ByteBuffer;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.VmSpec;
+import org.vmlab.transport.TransportException;
 
 /**
  * Frame types of the migration protocol on top of {@link org.vmlab.transport.FrameChannel}, and
- * the VM spec's wire form.
+ * the codecs of their payloads (the VM spec itself is {@link VmSpec#writeTo}).
  *
  * <pre>
  * control (source -> destination): OPEN(id, streams, compress, postcopy, spec)
@@ -74,48 +73,10 @@ final class Protocol {
     private Protocol() {
     }
 
-    static byte[] encodeSpec(VmSpec spec) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeUTF(spec.name());
-        out.writeUTF(spec.backend());
-        out.writeLong(spec.memoryBytes());
-        out.writeInt(spec.vcpus());
-        writeNullable(out, spec.diskImage() == null ? null : spec.diskImage().toString());
-        out.writeLong(spec.diskBytes());
-        writeNullable(out, spec.workload());
-        writeMap(out, spec.workloadParameters());
-        out.writeInt(spec.devices().size());
-        for (DeviceSpec d : spec.devices()) {
-            out.writeUTF(d.id());
-            out.writeUTF(d.type());
-            out.writeBoolean(d.passthrough());
-            writeMap(out, d.properties());
-        }
-        out.flush();
-        return bytes.toByteArray();
-    }
-
+    /** The spec of an OPEN or NATIVE_OPEN ({@link VmSpec#writeTo}); a bad one is a protocol error. */
     static VmSpec decodeSpec(DataInputStream in) throws IOException {
         try {
-            String name = in.readUTF();
-            String backend = in.readUTF();
-            long memory = in.readLong();
-            int vcpus = in.readInt();
-            String disk = readNullable(in);
-            long diskBytes = in.readLong();
-            String workload = readNullable(in);
-            Map<String, String> params = readMap(in);
-            int n = in.readInt();
-            if (n < 0 || n > 1024) {
-                throw new IOException("spec names " + n + " devices");
-            }
-            List<DeviceSpec> devices = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                devices.add(new DeviceSpec(in.readUTF(), in.readUTF(), in.readBoolean(), readMap(in)));
-            }
-            return new VmSpec(name, backend, memory, vcpus, disk == null ? null : Path.of(disk), diskBytes,
-                    workload, params, devices);
+            return VmSpec.readFrom(in);
         } catch (IllegalArgumentException e) {
             throw new IOException("bad VM spec: " + e.getMessage(), e);
         }
@@ -139,12 +100,28 @@ final class Protocol {
         return hashes;
     }
 
+    /**
+     * Takes one HASHES frame ({@link #sendHashes}) into {@code into}, marking the pages it covers
+     * in {@code seen}.
+     */
+    static void readHashes(ByteBuffer b, long[] into, BitSet seen) throws TransportException {
+        long start = b.getLong();
+        int n = b.getInt();
+        if (start < 0 || n < 0 || start + n > into.length || b.remaining() != 8L * n) {
+            throw new TransportException("malformed HASHES frame");
+        }
+        for (int i = 0; i < n; i++) {
+            into[(int) start + i] = b.getLong();
+        }
+        seen.set((int) start, (int) start + n);
+    }
+
     /** Sends page hashes as HASHES frames, then VERIFY_READY. */
     static void sendHashes(org.vmlab.transport.FrameChannel ch, long[] hashes) throws IOException {
         long pages = hashes.length;
         for (long start = 0; start < pages; start += HASHES_PER_FRAME) {
             int n = (int) Math.min(HASHES_PER_FRAME, pages - start);
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + 8 * n);
+            ByteBuffer b = ByteBuffer.allocate(12 + 8 * n);
             b.putLong(start).putInt(n);
             for (int i = 0; i < n; i++) {
                 b.putLong(hashes[(int) start + i]);
@@ -152,17 +129,6 @@ final class Protocol {
             ch.send(HASHES, b.array());
         }
         ch.send(VERIFY_READY);
-    }
-
-    private static void writeNullable(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            out.writeUTF(s);
-        }
-    }
-
-    private static String readNullable(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
     }
 
     private static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {

@@ -696,7 +696,7 @@ final class TransferRun {
         out.writeInt(plan.streams());
         out.writeBoolean(plan.compress());
         out.writeBoolean(shape.postcopy());
-        out.write(Protocol.encodeSpec(vm.spec()));
+        vm.spec().writeTo(out);
         out.flush();
         control.send(Protocol.OPEN, b.toByteArray());
         Frame ready = awaitFrame(Protocol.READY);
@@ -936,16 +936,7 @@ final class TransferRun {
             if (f.type() != Protocol.HASHES) {
                 throw new TransportException("expected HASHES, got " + Protocol.name(f.type()));
             }
-            ByteBuffer b = f.payload();
-            long start = b.getLong();
-            int n = b.getInt();
-            if (start < 0 || n < 0 || start + n > pageCount || b.remaining() != 8L * n) {
-                throw new TransportException("malformed HASHES frame");
-            }
-            for (int i = 0; i < n; i++) {
-                theirs[(int) start + i] = b.getLong();
-            }
-            got.set((int) start, (int) start + n);
+            Protocol.readHashes(f.payload(), theirs, got);
         }
         if (got.cardinality() != pageCount) {
             return "destination sent hashes of " + got.cardinality() + " of " + pageCount + " pages";

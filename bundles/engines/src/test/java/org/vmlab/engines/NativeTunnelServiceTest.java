@@ -141,6 +141,26 @@ class NativeTunnelServiceTest {
         }
     }
 
+    /** Two receivers on loopback sharing one secret: the source node's, whose tunnel is tested, and the destination's. */
+    private record Nodes(MigrationReceiver src, MigrationReceiver dst) implements AutoCloseable {
+        static Nodes of(Path secret, VmBackend destination) throws IOException {
+            MigrationReceiver src = new MigrationReceiver(n -> null, MigrationReceiver.Settings.loopback(secret));
+            try {
+                return new Nodes(src, new MigrationReceiver(n -> destination.name().equals(n) ? destination : null,
+                        MigrationReceiver.Settings.loopback(secret)));
+            } catch (IOException | RuntimeException e) {
+                src.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            dst.close();
+            src.close();
+        }
+    }
+
     private static void hypervisor(int port, byte[] stream) throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port); OutputStream out = s.getOutputStream()) {
             out.write(stream);
@@ -152,10 +172,9 @@ class NativeTunnelServiceTest {
     void carriesTheStreamVerifiesAndCommits() throws Exception {
         try (EmuBackend emu = new EmuBackend(EmuSettings.forTests(dir.resolve("dst")))) {
             StreamBackend backend = new StreamBackend(emu);
-            Path secret = dir.resolve("secret");
-            try (MigrationReceiver src = new MigrationReceiver(n -> null, MigrationReceiver.Settings.loopback(secret));
-                 MigrationReceiver dst = new MigrationReceiver(n -> "emu".equals(n) ? backend : null,
-                         MigrationReceiver.Settings.loopback(secret))) {
+            try (Nodes nodes = Nodes.of(dir.resolve("secret"), backend)) {
+                MigrationReceiver src = nodes.src();
+                MigrationReceiver dst = nodes.dst();
                 byte[] stream = new byte[3 * NativeTunnelService.CHUNK + 1234];
                 new Random(7).nextBytes(stream);
                 long t0 = System.nanoTime();
@@ -184,10 +203,9 @@ class NativeTunnelServiceTest {
     void closingBeforeCommitDiscardsTheDestination() throws Exception {
         try (EmuBackend emu = new EmuBackend(EmuSettings.forTests(dir.resolve("dst")))) {
             StreamBackend backend = new StreamBackend(emu);
-            Path secret = dir.resolve("secret");
-            try (MigrationReceiver src = new MigrationReceiver(n -> null, MigrationReceiver.Settings.loopback(secret));
-                 MigrationReceiver dst = new MigrationReceiver(n -> "emu".equals(n) ? backend : null,
-                         MigrationReceiver.Settings.loopback(secret))) {
+            try (Nodes nodes = Nodes.of(dir.resolve("secret"), backend)) {
+                MigrationReceiver src = nodes.src();
+                MigrationReceiver dst = nodes.dst();
                 NativeTunnel t = new NativeTunnelService(src).open(dst.localEndpoint(),
                         VmSpec.of("n", "emu", 4L << 20), Map.of("capability.xbzrle", "true"), DataRate.UNLIMITED);
                 hypervisor(t.localPort(), new byte[1000]);
@@ -209,11 +227,9 @@ class NativeTunnelServiceTest {
     @Timeout(60)
     void aBackendWithoutNativeMigrationRefusesInOneSentence() throws Exception {
         try (EmuBackend emu = new EmuBackend(EmuSettings.forTests(dir.resolve("dst")))) {
-            Path secret = dir.resolve("secret");
-            try (MigrationReceiver src = new MigrationReceiver(n -> null, MigrationReceiver.Settings.loopback(secret));
-                 MigrationReceiver dst = new MigrationReceiver(n -> "emu".equals(n) ? emu : null,
-                         MigrationReceiver.Settings.loopback(secret))) {
-                VmlabException e = assertThrows(VmlabException.class, () -> new NativeTunnelService(src)
+            try (Nodes nodes = Nodes.of(dir.resolve("secret"), emu)) {
+                MigrationReceiver dst = nodes.dst();
+                VmlabException e = assertThrows(VmlabException.class, () -> new NativeTunnelService(nodes.src())
                         .open(dst.localEndpoint(), VmSpec.of("n", "emu", 4L << 20), Map.of(), DataRate.UNLIMITED));
                 assertTrue(e.getMessage().contains("cannot receive its hypervisor's own migration"), e.getMessage());
                 assertEquals(List.of(), emu.vms());

@@ -242,27 +242,13 @@ public final class QemuNativeEngine implements TransferEngine {
                     src.qmp().execute("migrate-set-parameters", p, T);
                     dst.qmp().execute("migrate-set-parameters", p, T);
                 }
-                long bw = plan.network().rate().bytesPerSecond();
-                src.qmp().execute("migrate-set-parameters", Map.of(
-                        "max-bandwidth", bw > 0 ? bw : UNLIMITED_BANDWIDTH,
-                        "downtime-limit", Math.max(1, plan.downtimeLimit().toMillis())), T);
-                int port = freePort();
-                String uri = "tcp:127.0.0.1:" + port;
+                String uri = "tcp:127.0.0.1:" + freePort();
                 dst.qmp().execute("migrate-incoming", Map.of("uri", uri), T);
-                sourceMigrating = true;
-                src.qmp().execute("migrate", Map.of("uri", uri), T);
-                phase(MigrationPhase.PRECOPY);
-                Map<String, Object> last = poll(src, caps.get("postcopy-ram"));
-                String status = Json.str(last, "status");
-                if ("cancelled".equals(status) || ctx.isCancelled()) {
-                    return failed(MigrationStatus.CANCELLED, "cancelled by the user");
+                Map<String, Object> last = migrateTo(src, uri, caps.get("postcopy-ram"));
+                MigrationReport unfinished = unlessCompleted(last, null);
+                if (unfinished != null) {
+                    return unfinished;
                 }
-                if (!"completed".equals(status)) {
-                    String err = Json.str(last, "error-desc");
-                    return failed(MigrationStatus.FAILED, "QEMU migration " + status
-                            + (err != null ? ": " + err : ""));
-                }
-                phase(MigrationPhase.SWITCHOVER);
                 dst.awaitMigration("receiving the migration");
                 Verification verified = Verification.NOT_REQUESTED;
                 if (plan.verify()) {
@@ -278,11 +264,7 @@ public final class QemuNativeEngine implements TransferEngine {
                 }
                 dst.nativeIncomingDone();
                 dst.endMigration();
-                sourceMigrating = false;
-                safe(src::endMigration);
-                safe(src::destroy);
-                phase(MigrationPhase.DONE);
-                return report(last, MigrationStatus.COMPLETED, verified, null);
+                return handedOver(src, last, verified);
             } catch (RuntimeException e) {
                 LOG.warn("migration {} of VM '{}' failed: {}", plan.id(), vm.id(), e.toString());
                 return failed(MigrationStatus.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
@@ -300,23 +282,11 @@ public final class QemuNativeEngine implements TransferEngine {
             caps.forEach((k, v) -> settings.put(QemuNativeIncoming.CAPABILITY + k, v.toString()));
             tunnel = t.open(plan.destination(), src.spec(), settings, plan.network().rate());
             src.setCapabilities(caps);
-            long bw = plan.network().rate().bytesPerSecond();
-            src.qmp().execute("migrate-set-parameters", Map.of(
-                    "max-bandwidth", bw > 0 ? bw : UNLIMITED_BANDWIDTH,
-                    "downtime-limit", Math.max(1, plan.downtimeLimit().toMillis())), T);
-            sourceMigrating = true;
-            src.qmp().execute("migrate", Map.of("uri", "tcp:127.0.0.1:" + tunnel.localPort()), T);
-            phase(MigrationPhase.PRECOPY);
-            Map<String, Object> last = poll(src, false);
-            String status = Json.str(last, "status");
-            if ("cancelled".equals(status) || ctx.isCancelled()) {
-                return failed(MigrationStatus.CANCELLED, "cancelled by the user");
+            Map<String, Object> last = migrateTo(src, "tcp:127.0.0.1:" + tunnel.localPort(), false);
+            MigrationReport unfinished = unlessCompleted(last, tunnel.failure().orElse(null));
+            if (unfinished != null) {
+                return unfinished;
             }
-            if (!"completed".equals(status)) {
-                String err = tunnel.failure().orElse(Json.str(last, "error-desc"));
-                return failed(MigrationStatus.FAILED, "QEMU migration " + status + (err != null ? ": " + err : ""));
-            }
-            phase(MigrationPhase.SWITCHOVER);
             tunnel.awaitLoaded(REMOTE_LOAD_TIMEOUT);
             Verification verified = Verification.NOT_REQUESTED;
             if (plan.verify()) {
@@ -331,6 +301,40 @@ public final class QemuNativeEngine implements TransferEngine {
             commitSent = true;
             tunnel.commit();
             tunnel = null;
+            return handedOver(src, last, verified);
+        }
+
+        /** Sets the link's limits on the source QEMU, starts its migration to {@code uri} and follows it. */
+        private Map<String, Object> migrateTo(QemuVm src, String uri, boolean postcopy) {
+            long bw = plan.network().rate().bytesPerSecond();
+            src.qmp().execute("migrate-set-parameters", Map.of(
+                    "max-bandwidth", bw > 0 ? bw : UNLIMITED_BANDWIDTH,
+                    "downtime-limit", Math.max(1, plan.downtimeLimit().toMillis())), T);
+            sourceMigrating = true;
+            src.qmp().execute("migrate", Map.of("uri", uri), T);
+            phase(MigrationPhase.PRECOPY);
+            return poll(src, postcopy);
+        }
+
+        /**
+         * The report of a QEMU migration that ended without completing (cancelled or failed;
+         * {@code why} overrides QEMU's own error), or null when it completed and switchover begins.
+         */
+        private MigrationReport unlessCompleted(Map<String, Object> last, String why) {
+            String status = Json.str(last, "status");
+            if ("cancelled".equals(status) || ctx.isCancelled()) {
+                return failed(MigrationStatus.CANCELLED, "cancelled by the user");
+            }
+            if (!"completed".equals(status)) {
+                String err = why != null ? why : Json.str(last, "error-desc");
+                return failed(MigrationStatus.FAILED, "QEMU migration " + status + (err != null ? ": " + err : ""));
+            }
+            phase(MigrationPhase.SWITCHOVER);
+            return null;
+        }
+
+        /** The guest runs at the destination: the source goes, as with every engine. */
+        private MigrationReport handedOver(QemuVm src, Map<String, Object> last, Verification verified) {
             sourceMigrating = false;
             safe(src::endMigration);
             safe(src::destroy);

@@ -41,7 +41,7 @@ import org.vmlab.api.vm.VmSpec;
  * The qemu snapshot file format, version 1 (big-endian):
  * <pre>
  *   long magic "VMLABQMU"   int version   int header length
- *   header: VmSpec ({@link SpecCodec}, as the emu format has it), accelerator, guest RAM bytes,
+ *   header: VmSpec ({@link VmSpec#writeTo}, as the emu format has it), accelerator, guest RAM bytes,
  *           disk kind (0 none, 1 the spec's own disk by reference, 2 the run folder's private
  *           copy, included), disk bytes, workload state (string map), time taken (epoch ms)
  *   long CRC32C of magic, version, header length and header
@@ -206,12 +206,12 @@ final class QemuSnapshot {
     static byte[] encodeHeader(Header h) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
-        SpecCodec.write(h.spec(), out);
+        h.spec().writeTo(out);
         out.writeUTF(h.accelerator());
         out.writeLong(h.ramBytes());
         out.writeByte(h.disk().ordinal());
         out.writeLong(h.diskBytes());
-        SpecCodec.writeMap(out, h.workloadState());
+        writeMap(out, h.workloadState());
         out.writeLong(h.takenMillis());
         out.flush();
         return bytes.toByteArray();
@@ -449,7 +449,7 @@ final class QemuSnapshot {
         }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(header));
         try {
-            VmSpec spec = SpecCodec.read(in);
+            VmSpec spec = VmSpec.readFrom(in);
             if (!QemuBackend.NAME.equals(spec.backend())) {
                 throw new BadSnapshot("it holds a VM of backend '" + spec.backend() + "'");
             }
@@ -457,7 +457,7 @@ final class QemuSnapshot {
             long ram = in.readLong();
             int kind = in.readUnsignedByte();
             long diskBytes = in.readLong();
-            Map<String, String> workload = SpecCodec.readMap(in);
+            Map<String, String> workload = readMap(in);
             long taken = in.readLong();
             if (ram <= 0 || ram % Pages.SIZE != 0 || ram < spec.memoryBytes()) {
                 throw new BadSnapshot("its guest RAM size " + ram + " is impossible");
@@ -472,9 +472,30 @@ final class QemuSnapshot {
             return new Header(spec, accel, ram, disk, diskBytes, workload, taken);
         } catch (EOFException e) {
             throw new BadSnapshot("its header is cut short");
-        } catch (SpecCodec.BadSpec e) {
-            throw new BadSnapshot(e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new BadSnapshot("it holds a bad VM spec: " + e.getMessage());
         }
+    }
+
+    /** The workload state: an int count and UTF key/value pairs, sorted by key. */
+    private static void writeMap(DataOutputStream out, Map<String, String> map) throws IOException {
+        out.writeInt(map.size());
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(map).entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(e.getValue());
+        }
+    }
+
+    private static Map<String, String> readMap(DataInputStream in) throws IOException, BadSnapshot {
+        int n = in.readInt();
+        if (n < 0 || n > VmSpec.MAX_ENTRIES) {
+            throw new BadSnapshot("its workload state of " + n + " entries is impossible");
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            m.put(in.readUTF(), in.readUTF());
+        }
+        return m;
     }
 
     /** The end marker and the body checksum, over the whole body, before anything is created. */

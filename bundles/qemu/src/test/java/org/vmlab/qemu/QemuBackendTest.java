@@ -38,12 +38,6 @@ class QemuBackendTest {
         QemuTestSupport.assumeQemu();
     }
 
-    private static List<Long> qemuPids(Path runRoot) {
-        return ProcessHandle.allProcesses()
-                .filter(h -> h.info().arguments().map(a -> String.join(" ", a).contains(runRoot.toString())).orElse(false))
-                .map(ProcessHandle::pid).toList();
-    }
-
     @Test
     void bootPauseResumeDirtyLogDestroyLeaveNothing() throws Exception {
         QemuSettings s = QemuTestSupport.settings(dir);
@@ -65,7 +59,7 @@ class QemuBackendTest {
             for (String f : new String[] {"ram", "qmp.sock", "console.log", "qemu.pid", "owner", "agent.sock"}) {
                 assertTrue(Files.exists(run.resolve(f)), f);
             }
-            assertEquals(1, qemuPids(s.runRoot()).size());
+            assertEquals(1, QemuTestSupport.qemuPids(s.runRoot()).size());
             assertThrows(VmlabException.class, () -> b.create(VmSpec.of("g1", "qemu", MEM)));
 
             // The guest writes its RAM: the mapping shows it changing.
@@ -136,7 +130,7 @@ class QemuBackendTest {
         assertEquals(VmState.STOPPED, vm.state());
         assertTrue(b.vms().isEmpty());
         assertFalse(Files.exists(s.runRoot().resolve("g1")));
-        assertEquals(List.of(), qemuPids(s.runRoot()));
+        assertEquals(List.of(), QemuTestSupport.qemuPids(s.runRoot()));
         b.close();
     }
 
@@ -159,7 +153,7 @@ class QemuBackendTest {
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "QEMU killed");
         assertFalse(Files.exists(run), "run folder removed");
         assertTrue(Files.exists(foreign));
-        assertEquals(List.of(), qemuPids(s.runRoot()));
+        assertEquals(List.of(), QemuTestSupport.qemuPids(s.runRoot()));
         second.close();
     }
 
@@ -227,7 +221,7 @@ class QemuBackendTest {
             }
             b.close();
         }
-        assertEquals(List.of(), qemuPids(s.runRoot()));
+        assertEquals(List.of(), QemuTestSupport.qemuPids(s.runRoot()));
         try (var l = Files.list(s.runRoot())) {
             assertEquals(0, l.count());
         }

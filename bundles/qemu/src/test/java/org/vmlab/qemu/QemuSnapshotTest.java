@@ -47,15 +47,9 @@ class QemuSnapshotTest {
         QemuTestSupport.assumeQemu();
     }
 
-    private static List<Long> qemuPids(Path runRoot) {
-        return ProcessHandle.allProcesses()
-                .filter(h -> h.info().arguments().map(a -> String.join(" ", a).contains(runRoot.toString())).orElse(false))
-                .map(ProcessHandle::pid).toList();
-    }
-
     private static void assertNothingLeft(QemuBackend b, QemuSettings s) throws IOException {
         assertEquals(List.of(), b.vms());
-        assertEquals(List.of(), qemuPids(s.runRoot()));
+        assertEquals(List.of(), QemuTestSupport.qemuPids(s.runRoot()));
         if (Files.isDirectory(s.runRoot())) {
             try (Stream<Path> l = Files.list(s.runRoot())) {
                 assertEquals(List.of(), l.toList(), "run folders left behind");
@@ -262,7 +256,7 @@ class QemuSnapshotTest {
             assertEquals(VmState.RUNNING, vm.state());
             assertTrue(Files.size(file) < MEM, "zero pages and blocks are left out: " + Files.size(file));
             vm.destroy();
-            assertEquals(List.of(), qemuPids(s.runRoot()));
+            assertEquals(List.of(), QemuTestSupport.qemuPids(s.runRoot()));
 
             t0 = System.nanoTime();
             QemuVm r = (QemuVm) b.restore(file);
@@ -302,7 +296,7 @@ class QemuSnapshotTest {
         } finally {
             b.close();
         }
-        assertEquals(List.of(), qemuPids(s.runRoot()));
+        assertEquals(List.of(), QemuTestSupport.qemuPids(s.runRoot()));
         try (Stream<Path> l = Files.list(s.runRoot())) {
             assertEquals(List.of(), l.toList());
         }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -35,6 +36,13 @@ final class QemuTestSupport {
 
     static void assumeQemu() {
         assumeTrue(qemuInstalled(), QEMU + " is not installed (apt-get install qemu-system-x86): QEMU tests skipped");
+    }
+
+    /** The pids of QEMU processes whose command line names {@code runRoot}. */
+    static List<Long> qemuPids(Path runRoot) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().arguments().map(a -> String.join(" ", a).contains(runRoot.toString())).orElse(false))
+                .map(ProcessHandle::pid).toList();
     }
 
     static Path kernel() throws IOException {

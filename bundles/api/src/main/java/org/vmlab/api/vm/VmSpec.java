@@ -1,11 +1,16 @@
 package org.vmlab.api.vm;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import org.vmlab.api.memory.Pages;
@@ -78,6 +83,91 @@ public record VmSpec(String name, String backend, long memoryBytes, int vcpus, P
                         "device id '" + d.id() + "' appears twice in VM '" + name + "'");
             }
         }
+    }
+
+    /** The most devices, and entries of one parameter map, that {@link #readFrom} accepts. */
+    public static final int MAX_ENTRIES = 65536;
+
+    /**
+     * Writes this spec in vmlab's binary form, which snapshot files and the migration protocol
+     * share: name, backend (UTF), memory (long), vCPUs (int), disk path (boolean + UTF, absolute),
+     * disk size (long), workload (boolean + UTF), its parameters, then the devices (int count; id,
+     * type (UTF), passthrough (boolean), properties each). A map is an int count and UTF key/value
+     * pairs sorted by key, so equal specs give equal bytes.
+     *
+     * @since 1.2
+     */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeUTF(name);
+        out.writeUTF(backend);
+        out.writeLong(memoryBytes);
+        out.writeInt(vcpus);
+        out.writeBoolean(diskImage != null);
+        if (diskImage != null) {
+            out.writeUTF(diskImage.toAbsolutePath().normalize().toString());
+        }
+        out.writeLong(diskBytes);
+        out.writeBoolean(workload != null);
+        if (workload != null) {
+            out.writeUTF(workload);
+        }
+        writeMap(out, workloadParameters);
+        out.writeInt(devices.size());
+        for (DeviceSpec d : devices) {
+            out.writeUTF(d.id());
+            out.writeUTF(d.type());
+            out.writeBoolean(d.passthrough());
+            writeMap(out, d.properties());
+        }
+    }
+
+    /**
+     * Reads a spec {@link #writeTo} wrote.
+     *
+     * @throws java.io.EOFException     if the input ends inside the spec
+     * @throws IllegalArgumentException if it describes no valid spec (one sentence why)
+     * @since 1.2
+     */
+    public static VmSpec readFrom(DataInput in) throws IOException {
+        String name = in.readUTF();
+        String backend = in.readUTF();
+        long memoryBytes = in.readLong();
+        int vcpus = in.readInt();
+        String disk = in.readBoolean() ? in.readUTF() : null;
+        long diskBytes = in.readLong();
+        String workload = in.readBoolean() ? in.readUTF() : null;
+        Map<String, String> params = readMap(in);
+        int n = count(in.readInt(), "devices");
+        List<DeviceSpec> devices = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            devices.add(new DeviceSpec(in.readUTF(), in.readUTF(), in.readBoolean(), readMap(in)));
+        }
+        return new VmSpec(name, backend, memoryBytes, vcpus, disk == null ? null : Path.of(disk), diskBytes,
+                workload, params, devices);
+    }
+
+    private static void writeMap(DataOutput out, Map<String, String> map) throws IOException {
+        out.writeInt(map.size());
+        for (Map.Entry<String, String> e : new TreeMap<>(map).entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(e.getValue());
+        }
+    }
+
+    private static Map<String, String> readMap(DataInput in) throws IOException {
+        int n = count(in.readInt(), "map entries");
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            m.put(in.readUTF(), in.readUTF());
+        }
+        return m;
+    }
+
+    private static int count(int n, String what) {
+        if (n < 0 || n > MAX_ENTRIES) {
+            throw new IllegalArgumentException(n + " " + what + " is impossible");
+        }
+        return n;
     }
 
     /** An idle VM with one vCPU, no disk and no devices. */

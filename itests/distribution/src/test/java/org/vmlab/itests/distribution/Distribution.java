@@ -1,5 +1,7 @@
 package org.vmlab.itests.distribution;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +72,29 @@ final class Distribution implements AutoCloseable {
 
     Result script(String name) throws IOException, InterruptedException {
         return exec(List.of(home.resolve("bin").resolve(name).toString()), home, Duration.ofSeconds(60));
+    }
+
+    /**
+     * The guest image of {@code -Dvmlab.guest.image} for tests of real QEMU guests; skips the
+     * calling test class, saying why, where QEMU or the image is missing.
+     */
+    static Path assumeQemuGuest() {
+        Path image = Path.of(System.getProperty("vmlab.guest.image", "none"));
+        boolean qemu = Stream.of(System.getenv("PATH").split(":"))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64")));
+        assumeTrue(qemu,
+                "QEMU guest tests skipped: qemu-system-x86_64 is not installed (.ci/run installs qemu-system-x86)");
+        assumeTrue(Files.isRegularFile(image.resolve("initramfs.img")),
+                "QEMU guest tests skipped: no guest image at " + image + " (guest/build.sh makes it)");
+        return image;
+    }
+
+    /** The QEMU processes of this instance (their command lines name its folder). */
+    List<ProcessHandle> qemuProcesses() {
+        String marker = home.toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
+                .toList();
     }
 
     /** The instance's JVM, found by its karaf.home. */

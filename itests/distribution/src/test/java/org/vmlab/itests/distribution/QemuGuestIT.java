@@ -2,7 +2,6 @@ package org.vmlab.itests.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,12 +35,7 @@ class QemuGuestIT {
 
     @BeforeAll
     static void unpack() throws Exception {
-        Path image = Path.of(System.getProperty("vmlab.guest.image", "none"));
-        boolean qemu = Stream.of(System.getenv("PATH").split(":"))
-                .anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64")));
-        assumeTrue(qemu, "QEMU guest tests skipped: qemu-system-x86_64 is not installed (.ci/run installs qemu-system-x86)");
-        assumeTrue(Files.isRegularFile(image.resolve("initramfs.img")),
-                "QEMU guest tests skipped: no guest image at " + image + " (guest/build.sh makes it)");
+        Path image = Distribution.assumeQemuGuest();
         dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")),
                 Path.of(System.getProperty("vmlab.work.dir") + "-qemu"));
         Files.writeString(dist.home.resolve("etc/org.vmlab.qemu.cfg"), "imageDir = " + image + "\n");
@@ -175,10 +169,7 @@ class QemuGuestIT {
     }
 
     private static List<ProcessHandle> qemuProcesses() {
-        String marker = dist.home.toString();
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
-                .toList();
+        return dist.qemuProcesses();
     }
 
     private static List<Path> runFolders() throws IOException {

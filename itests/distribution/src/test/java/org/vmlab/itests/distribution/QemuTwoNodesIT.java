@@ -2,7 +2,6 @@ package org.vmlab.itests.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,12 +32,7 @@ class QemuTwoNodesIT {
 
     @BeforeAll
     static void unpack() throws Exception {
-        Path image = Path.of(System.getProperty("vmlab.guest.image", "none"));
-        boolean qemu = Stream.of(System.getenv("PATH").split(":"))
-                .anyMatch(d -> Files.isExecutable(Path.of(d, "qemu-system-x86_64")));
-        assumeTrue(qemu, "QEMU two-node tests skipped: qemu-system-x86_64 is not installed (.ci/run installs qemu-system-x86)");
-        assumeTrue(Files.isRegularFile(image.resolve("initramfs.img")),
-                "QEMU two-node tests skipped: no guest image at " + image + " (guest/build.sh makes it)");
+        Path image = Distribution.assumeQemuGuest();
         Path archive = Path.of(System.getProperty("vmlab.dist.archive"));
         Path work = Path.of(System.getProperty("vmlab.work.dir") + "-qemu-two-nodes");
         a = Distribution.unpack(archive, work.resolve("a"));
@@ -55,7 +49,7 @@ class QemuTwoNodesIT {
             if (d != null) {
                 d.close();
                 assertTrue(d.karafProcess().isEmpty(), "the Karaf JVM of " + d.home + " is gone");
-                assertTrue(qemuOf(d).isEmpty(), "no QEMU of " + d.home + " is left: " + qemuOf(d));
+                assertTrue(d.qemuProcesses().isEmpty(), "no QEMU of " + d.home + " is left: " + d.qemuProcesses());
             }
         }
     }
@@ -75,7 +69,7 @@ class QemuTwoNodesIT {
 
         JsonNode there = migrate(a, "precopy", PORT_B);
         assertEquals("127.0.0.1:" + PORT_B, there.get("destination").asText());
-        assertTrue(qemuOf(a).isEmpty(), "the guest left the first instance: " + qemuOf(a));
+        assertTrue(a.qemuProcesses().isEmpty(), "the guest left the first instance: " + a.qemuProcesses());
         assertRuns(b, "far");
 
         for (String[] refused : List.of(new String[] {"--streams", "2"}, new String[] {"--option", "postcopy-ram=true"})) {
@@ -91,7 +85,7 @@ class QemuTwoNodesIT {
         JsonNode back = migrate(b, "qemu-native", PORT_A, "--option", "xbzrle=true");
         assertEquals("127.0.0.1:" + PORT_A, back.get("destination").asText());
         assertTrue(back.get("bytesNetwork").asLong() > 0 && back.get("rounds").asInt() >= 1, back.toString());
-        assertTrue(qemuOf(b).isEmpty(), "the guest left the second instance: " + qemuOf(b));
+        assertTrue(b.qemuProcesses().isEmpty(), "the guest left the second instance: " + b.qemuProcesses());
         assertRuns(a, "far");
         System.out.printf("qemu two nodes: precopy there %d ms (downtime %d ms), qemu-native back through the tunnel"
                         + " %d ms (downtime %d ms), %.1f MiB%n", there.get("totalTimeMs").asLong(),
@@ -124,12 +118,5 @@ class QemuTwoNodesIT {
         assertTrue(info.path("throughput").path("bytesPerSecond").asDouble() > 0, "the guest's console advances: " + info);
         Distribution.Result verify = d.vmlab("vm:verify", vm);
         assertEquals(0, verify.exit(), verify.stdout() + verify.stderr());
-    }
-
-    private static List<ProcessHandle> qemuOf(Distribution d) {
-        String marker = d.home.toString();
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("qemu-system") && c.contains(marker)).orElse(false))
-                .toList();
     }
 }
