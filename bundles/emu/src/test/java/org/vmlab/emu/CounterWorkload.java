@@ -8,7 +8,7 @@ import org.vmlab.api.VmlabException;
 import org.vmlab.api.guest.TaskHandle;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.MemoryInvariant;
-import org.vmlab.api.workload.ParameterInfo;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.workload.ThroughputSample;
 import org.vmlab.api.workload.Workload;
 import org.vmlab.api.workload.WorkloadRun;
@@ -19,8 +19,8 @@ final class CounterWorkload implements Workload {
     static final long COUNTER = 8;
 
     @Override
-    public List<ParameterInfo> parameters() {
-        return List.of(new ParameterInfo("limit", "-1", "steps to run, -1 for ever"));
+    public List<Parameter> parameters() {
+        return List.of(Parameter.integer("limit", "-1", -1, Long.MAX_VALUE, "steps to run, -1 for ever"));
     }
 
     @Override

@@ -12,7 +12,7 @@ import org.vmlab.api.guest.TaskHandle;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.MemoryInvariant;
-import org.vmlab.api.workload.ParameterInfo;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.workload.ThroughputSample;
 import org.vmlab.api.workload.Workload;
 import org.vmlab.api.workload.WorkloadRun;
@@ -25,8 +25,8 @@ final class WebLikeWorkload implements Workload {
     static final long MAGIC = 0x5745424C494B45L;
 
     @Override
-    public List<ParameterInfo> parameters() {
-        return List.of(new ParameterInfo("files", "64", "blocks served"));
+    public List<Parameter> parameters() {
+        return List.of(Parameter.integer("files", "64", 1, 1 << 20, "blocks served"));
     }
 
     @Override

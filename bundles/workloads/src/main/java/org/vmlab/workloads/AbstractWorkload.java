@@ -11,7 +11,8 @@ import org.vmlab.api.VmlabException;
 import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.vm.Vm;
-import org.vmlab.api.workload.ParameterInfo;
+import org.vmlab.api.parameter.Parameter;
+import org.vmlab.api.parameter.ParameterValues;
 import org.vmlab.api.workload.Workload;
 import org.vmlab.api.workload.WorkloadRun;
 
@@ -25,7 +26,7 @@ public abstract class AbstractWorkload implements Workload {
     /** Makes the run of one workload; {@code header} is null for a fresh start. */
     @FunctionalInterface
     protected interface RunFactory {
-        AbstractRun create(Vm vm, Param.Values values, Map<String, String> effective, GuestHeader header);
+        AbstractRun create(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader header);
     }
 
     /**
@@ -56,14 +57,13 @@ public abstract class AbstractWorkload implements Workload {
     }
 
     @Override
-    public final List<ParameterInfo> parameters() {
-        return Param.infos(params);
+    public final List<Parameter> parameters() {
+        return Param.set(name, params).parameters();
     }
 
     @Override
     public final WorkloadRun start(Vm vm, Map<String, String> parameters) {
-        Map<String, String> effective = Param.validate(name, params, parameters);
-        return launch(vm, effective, null);
+        return launch(vm, Param.validate(name, params, parameters), null);
     }
 
     @Override
@@ -74,16 +74,15 @@ public abstract class AbstractWorkload implements Workload {
         Map<String, String> given = parameters == null ? Map.of() : new java.util.HashMap<>(parameters);
         String frame = given.remove(STATE_FRAME);
         GuestHeader header = GuestHeader.find(vm.memory(), name, "VM '" + vm.id() + "'", frame);
-        Map<String, String> effective = Param.merge(name, params, header.parameters(), given);
-        return launch(vm, effective, header);
+        return launch(vm, Param.merge(name, params, header.parameters(), given), header);
     }
 
-    private AbstractRun launch(Vm vm, Map<String, String> effective, GuestHeader header) {
+    private AbstractRun launch(Vm vm, ParameterValues values, GuestHeader header) {
         if (vm.state().isFinal()) {
             throw new VmlabException("VM '" + vm.id() + "' is " + vm.state().name().toLowerCase()
                     + ", so workload '" + name + "' cannot run on it");
         }
-        AbstractRun run = runs.create(vm, new Param.Values(name, params, effective), effective, header);
+        AbstractRun run = runs.create(vm, values, values.asMap(), header);
         active.add(run);
         run.launch(() -> active.remove(run));
         return run;

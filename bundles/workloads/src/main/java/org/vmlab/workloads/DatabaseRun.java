@@ -1,5 +1,6 @@
 package org.vmlab.workloads;
 
+import org.vmlab.api.parameter.ParameterValues;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -47,13 +48,13 @@ public final class DatabaseRun extends AbstractRun {
     private final AtomicLong writebacks = new AtomicLong();
     private final AtomicLong writebackNanosTotal = new AtomicLong();
 
-    DatabaseRun(Vm vm, Param.Values values, Map<String, String> effective, GuestHeader found) {
+    DatabaseRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(DatabaseWorkload.NAME, vm, effective);
         this.os = AbstractWorkload.requireGuestOs(DatabaseWorkload.NAME, vm);
         this.rate = values.decimal("rate");
         this.readRatio = values.decimal("read-ratio");
         this.opsPerTx = (int) values.integer("ops-per-tx");
-        this.writebackNanos = values.millis("writeback-interval") * 1_000_000L;
+        this.writebackNanos = values.duration("writeback-interval").toMillis() * 1_000_000L;
         this.zipf = values.choice("popularity").equals("zipf");
         this.zipfS = values.decimal("zipf-s");
         this.seed = values.integer("seed");

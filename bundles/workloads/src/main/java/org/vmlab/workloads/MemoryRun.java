@@ -1,5 +1,6 @@
 package org.vmlab.workloads;
 
+import org.vmlab.api.parameter.ParameterValues;
 import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +28,7 @@ public final class MemoryRun extends AbstractRun {
     private final long seed;
     private final boolean resumed;
 
-    MemoryRun(Vm vm, Param.Values values, Map<String, String> effective, GuestHeader found) {
+    MemoryRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(MemoryWorkload.NAME, vm, effective);
         long rate = values.bytes("rate");
         this.ratePagesPerSecond = rate / (double) Pages.SIZE;

@@ -1,5 +1,6 @@
 package org.vmlab.workloads;
 
+import org.vmlab.api.parameter.ParameterValues;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -65,7 +66,7 @@ public final class MpiRun extends AbstractRun {
     private volatile long iterations;
     private volatile boolean finished;
 
-    MpiRun(Vm vm, Param.Values values, Map<String, String> effective, GuestHeader found) {
+    MpiRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(MpiWorkload.NAME, vm, effective);
         this.rank = (int) values.integer("rank");
         this.peers = parsePeers(values);
@@ -113,7 +114,7 @@ public final class MpiRun extends AbstractRun {
         }
     }
 
-    private static List<InetSocketAddress> parsePeers(Param.Values values) {
+    private static List<InetSocketAddress> parsePeers(ParameterValues values) {
         String text = values.text("peers").trim();
         List<InetSocketAddress> out = new ArrayList<>();
         if (text.isEmpty()) {
@@ -162,7 +163,7 @@ public final class MpiRun extends AbstractRun {
         }
     }
 
-    private static ServerSocketChannel bind(Param.Values values, int port) {
+    private static ServerSocketChannel bind(ParameterValues values, int port) {
         ServerSocketChannel s = null;
         try {
             s = ServerSocketChannel.open();

@@ -1,5 +1,6 @@
 package org.vmlab.workloads;
 
+import org.vmlab.api.parameter.ParameterValues;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -48,7 +49,7 @@ public final class WebRun extends AbstractRun {
     private final AtomicInteger warmTasksLeft = new AtomicInteger();
     private volatile long warmMillis = -1;
 
-    WebRun(Vm vm, Param.Values values, Map<String, String> effective, GuestHeader found) {
+    WebRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(WebWorkload.NAME, vm, effective);
         this.os = AbstractWorkload.requireGuestOs(WebWorkload.NAME, vm);
         this.rate = values.decimal("rate");

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.vm.Vm;
-import org.vmlab.api.workload.ParameterInfo;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.workload.Workload;
 
 class ParametersTest extends EmuTestSupport {
@@ -61,11 +61,11 @@ class ParametersTest extends EmuTestSupport {
 
     @Test
     void parametersAreListedWithDefaults() {
-        List<ParameterInfo> p = memory.parameters();
+        List<Parameter> p = memory.parameters();
         assertEquals(List.of("working-set", "rate", "distribution", "zipf-s", "fill", "seed", "tasks"),
-                p.stream().map(ParameterInfo::name).toList());
+                p.stream().map(Parameter::name).toList());
         assertEquals("64M", p.get(0).defaultValue());
-        assertTrue(p.stream().noneMatch(ParameterInfo::isRequired));
+        assertTrue(p.stream().noneMatch(Parameter::required));
         assertTrue(idle.parameters().isEmpty());
         assertEquals("256M", web.parameters().get(0).defaultValue());
         assertEquals("0.7", database.parameters().stream()

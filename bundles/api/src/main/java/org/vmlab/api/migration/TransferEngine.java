@@ -1,8 +1,10 @@
 package org.vmlab.api.migration;
 
+import java.util.List;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ConsumerType;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.vm.Vm;
 
 /**
@@ -18,6 +20,15 @@ public interface TransferEngine {
      * "postcopy needs precise dirty logging"), which the user sees.
      */
     Optional<String> unsupportedReason(Vm vm);
+
+    /**
+     * The options this engine reads from {@link MigrationPlan#options()}: the migration service
+     * refuses a plan whose options these (with the ordering policy's) do not accept, before
+     * anything moves; help and completion list them.
+     */
+    default List<Parameter> options() {
+        return List.of();
+    }
 
     /**
      * Carries out {@code plan} and returns when the migration has ended, however it ended. Failures

@@ -1,6 +1,9 @@
 package org.vmlab.api.ordering;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ConsumerType;
+import org.vmlab.api.parameter.Parameter;
 
 /**
  * Orders the pages of one round. Registered as a service with {@code vmlab.family=ordering} and a
@@ -18,4 +21,12 @@ public interface OrderingPolicy {
      * Engines check the result and fail the migration cleanly if a page is missing or repeated.
      */
     long[] order(RoundContext round);
+
+    /**
+     * The plan options this policy reads ({@link RoundContext} carries them); validated with the
+     * engine's before a migration starts.
+     */
+    default List<Parameter> options() {
+        return List.of();
+    }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.osgi.annotation.versioning.ConsumerType;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.vm.Vm;
 
 /**
@@ -13,13 +14,16 @@ import org.vmlab.api.vm.Vm;
 @ConsumerType
 public interface Workload {
 
-    /** The parameters {@link #start} accepts. */
-    List<ParameterInfo> parameters();
+    /**
+     * The parameters {@link #start} accepts, described for help, completion and the shared
+     * validator ({@link org.vmlab.api.parameter.ParameterSet}).
+     */
+    List<Parameter> parameters();
 
     /**
      * Starts driving {@code vm} and returns at once.
      *
-     * @param parameters values by {@link ParameterInfo#name()}; missing ones take their default
+     * @param parameters values by {@link Parameter#name()}; missing ones take their default
      * @throws IllegalArgumentException naming the parameter, if one is unknown, missing or bad
      */
     WorkloadRun start(Vm vm, Map<String, String> parameters);
