@@ -35,6 +35,7 @@ import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.api.migration.TransferEngine;
 import org.vmlab.api.migration.Verification;
 import org.vmlab.api.ordering.OrderingPolicy;
+import org.vmlab.api.parameter.ParameterSet;
 import org.vmlab.api.pagecache.PageCacheDetector;
 import org.vmlab.api.provider.ProviderProperties;
 import org.vmlab.api.vm.Vm;
@@ -168,6 +169,13 @@ public final class DefaultMigrationService implements MigrationService {
         if (plan.detector() != null) {
             detector = Optional.of(resolve(detectors, plan.detector()).orElseThrow(() -> new VmlabException(
                     "no page-cache detector named '" + plan.detector() + "'; installed: " + names(detectors))).instance);
+        }
+        try {
+            // One shared validator: a bad or unknown option is refused before anything moves.
+            ParameterSet.options("engine '" + engine.name + "'", engine.instance.options())
+                    .plus(ordering.instance.options()).validate(plan.options());
+        } catch (IllegalArgumentException e) {
+            throw new VmlabException(e.getMessage(), e);
         }
         Optional<String> why = engine.instance.unsupportedReason(vm);
         if (why.isPresent()) {

@@ -1,5 +1,6 @@
 package org.vmlab.engines;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -10,11 +11,12 @@ import org.vmlab.api.migration.MigrationContext;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.TransferEngine;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.vm.Vm;
 
 /**
  * Hybrid: a set number of precopy rounds while the VM runs (plan option {@code precopy-rounds},
- * default {@value #DEFAULT_ROUNDS}, at most the plan's {@code maxRounds}), then a postcopy
+ * default 2, at most the plan's {@code maxRounds}), then a postcopy
  * switchover for what is still dirty, as {@link PostcopyEngine} does it (also its
  * {@code fault-mode} option).
  */
@@ -25,7 +27,6 @@ import org.vmlab.api.vm.Vm;
         "service.ranking:Integer=40"})
 public final class HybridEngine implements TransferEngine {
     public static final String NAME = "hybrid";
-    static final int DEFAULT_ROUNDS = 2;
 
     private final MigrationReceiver receiver;
 
@@ -40,25 +41,14 @@ public final class HybridEngine implements TransferEngine {
     }
 
     @Override
-    public MigrationReport migrate(MigrationPlan plan, MigrationContext context) {
-        return new TransferRun(NAME, new TransferRun.Shape(TransferRun.Shape.FROM_OPTION, false, true), plan, context, receiver).run();
+    public List<Parameter> options() {
+        return EngineOptions.HYBRID;
     }
 
-    static int rounds(MigrationPlan plan) {
-        String s = plan.options().get("precopy-rounds");
-        if (s == null) {
-            return Math.min(DEFAULT_ROUNDS, plan.maxRounds());
-        }
-        int n;
-        try {
-            n = Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
-            n = -1;
-        }
-        if (n < 1 || n > plan.maxRounds()) {
-            throw new IllegalArgumentException("option precopy-rounds must be a whole number from 1 to max-rounds ("
-                    + plan.maxRounds() + "), not '" + s + "'");
-        }
-        return n;
+    @Override
+    public MigrationReport migrate(MigrationPlan plan, MigrationContext context) {
+        return new TransferRun(NAME, options(),
+                o -> new TransferRun.Shape(o.precopyRounds(), SwitchoverRule.Kind.ROUNDS, true), plan, context,
+                receiver).run();
     }
 }

@@ -3,7 +3,6 @@ package org.vmlab.engines;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -24,7 +23,6 @@ import org.vmlab.api.memory.Xxh64;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.ThroughputSample;
 import org.vmlab.api.workload.WorkloadRun;
-import org.vmlab.transport.FrameChannel;
 import org.vmlab.transport.TransportException;
 
 /**
@@ -47,7 +45,7 @@ final class IncomingPostcopy implements PageFaultHandler {
     private final Vm vm;
     private final GuestMemory memory;
     private final PostcopyMemory postcopy;
-    private final FrameChannel control;
+    private final MigrationChannel control;
     private final Duration timeout;
     private final FaultMode mode;
     private final PageSet missing;
@@ -62,7 +60,7 @@ final class IncomingPostcopy implements PageFaultHandler {
     private long resumedAt;
     private Thread requester;
 
-    IncomingPostcopy(String migrationId, Vm vm, FrameChannel control, Duration timeout, boolean verify,
+    IncomingPostcopy(String migrationId, Vm vm, MigrationChannel control, Duration timeout, boolean verify,
                      FaultMode mode, PageSet missing) {
         this.migrationId = migrationId;
         this.vm = vm;
@@ -215,24 +213,13 @@ final class IncomingPostcopy implements PageFaultHandler {
     }
 
     private void sendProgress() throws IOException {
-        double ops = 0;
-        double bps = 0;
-        Optional<WorkloadRun> w = vm.workload();
-        if (w.isPresent()) {
-            ThroughputSample t = w.get().latest();
-            if (t != null) {
-                ops = t.opsPerSecond();
-                bps = t.bytesPerSecond();
-            }
-        }
-        ByteBuffer b = ByteBuffer.allocate(32);
-        b.putLong(missing.size() - arrivedCount.get()).putLong(postcopy.blockTime().toNanos())
-                .putDouble(ops).putDouble(bps);
-        control.send(Protocol.PROGRESS, b.array());
+        ThroughputSample t = vm.workload().map(WorkloadRun::latest).orElse(null);
+        control.send(new Messages.Progress(missing.size() - arrivedCount.get(), postcopy.blockTime().toNanos(),
+                t == null ? 0 : t.opsPerSecond(), t == null ? 0 : t.bytesPerSecond()));
     }
 
     private void requestLoop() {
-        long[] batch = new long[Protocol.MAX_REQUEST];
+        long[] batch = new long[Messages.MAX_REQUEST];
         try {
             while (!complete.isDone()) {
                 long first = faultQueue.take();
@@ -249,12 +236,7 @@ final class IncomingPostcopy implements PageFaultHandler {
                     }
                     batch[n++] = next;
                 }
-                ByteBuffer b = ByteBuffer.allocate(4 + 8 * n);
-                b.putInt(n);
-                for (int i = 0; i < n; i++) {
-                    b.putLong(batch[i]);
-                }
-                control.send(Protocol.REQUEST, b.array());
+                control.send(new Messages.Request(java.util.Arrays.copyOf(batch, n)));
             }
         } catch (InterruptedException e) {
             // postcopy ended

@@ -1,15 +1,13 @@
 package org.vmlab.engines;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +15,6 @@ import org.vmlab.api.vm.NativeIncoming;
 import org.vmlab.api.vm.VmBackend;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.transport.Frame;
-import org.vmlab.transport.FrameChannel;
 import org.vmlab.transport.TransportException;
 
 /**
@@ -29,7 +26,7 @@ import org.vmlab.transport.TransportException;
 final class NativeSession {
     private static final Logger LOG = LoggerFactory.getLogger(NativeSession.class);
 
-    private final FrameChannel control;
+    private final MigrationChannel control;
     private final Duration timeout;
     private final String migrationId;
     private final NativeIncoming incoming;
@@ -37,7 +34,7 @@ final class NativeSession {
     private boolean committed;
     private boolean failed;
 
-    private NativeSession(FrameChannel control, Duration timeout, String migrationId, NativeIncoming incoming) {
+    private NativeSession(MigrationChannel control, Duration timeout, String migrationId, NativeIncoming incoming) {
         this.control = control;
         this.timeout = timeout;
         this.migrationId = migrationId;
@@ -50,12 +47,10 @@ final class NativeSession {
      *
      * @param tracker told when the session starts and ends (the receiver's session count)
      */
-    static void serve(FrameChannel ch, Frame open, java.util.function.Function<String, VmBackend> backends,
-                      Duration timeout, java.util.Set<NativeSession> tracker) throws IOException {
-        DataInputStream in = Protocol.in(open);
-        String migrationId = in.readUTF();
-        VmSpec spec = Protocol.decodeSpec(in);
-        Map<String, String> settings = Protocol.readStrings(in);
+    static void serve(MigrationChannel ch, Messages.NativeOpen open, Function<String, VmBackend> backends,
+                      Duration timeout, Set<NativeSession> tracker) {
+        String migrationId = open.migrationId();
+        VmSpec spec = open.spec();
         VmBackend backend = backends.apply(spec.backend());
         if (backend == null) {
             refuse(ch, "no backend '" + spec.backend() + "' on the destination");
@@ -63,7 +58,7 @@ final class NativeSession {
         }
         NativeIncoming incoming;
         try {
-            incoming = backend.prepareNativeIncoming(spec, settings).orElse(null);
+            incoming = backend.prepareNativeIncoming(spec, open.settings()).orElse(null);
         } catch (RuntimeException e) {
             refuse(ch, "destination cannot prepare VM '" + spec.name() + "' for a native migration: " + e.getMessage());
             return;
@@ -81,14 +76,8 @@ final class NativeSession {
         }
     }
 
-    private static void refuse(FrameChannel ch, String reason) {
-        LOG.warn("migration receiver: {}", reason);
-        try {
-            ch.send(Protocol.ERROR, Protocol.utf(reason));
-        } catch (IOException ignored) {
-            // the peer may be gone
-        }
-        ch.close();
+    private static void refuse(MigrationChannel ch, String reason) {
+        IncomingSession.refuse(ch, reason);
     }
 
     /** Ends the session from outside (receiver shutdown): the VM goes unless committed. */
@@ -103,27 +92,21 @@ final class NativeSession {
             // Loopback only: the hypervisor's stream is unauthenticated.
             qemu.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), incoming.port()),
                     (int) timeout.toMillis());
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.writeUTF(migrationId);
-            out.writeUTF(vmId);
-            out.writeLong(incoming.vm().memory().pageCount());
-            out.flush();
-            control.send(Protocol.READY, bytes.toByteArray());
+            control.send(new Messages.Ready(migrationId, vmId, incoming.vm().memory().pageCount()));
             LOG.info("migration {}: receiving a native migration of VM '{}' as '{}'", migrationId,
                     incoming.vm().spec().name(), vmId);
             pump(qemu.getOutputStream());
             qemu.shutdownOutput();
             incoming.awaitLoaded(QEMU_LOAD_TIMEOUT);
-            control.send(Protocol.LOADED, Protocol.utf(vmId));
+            control.send(new Messages.Loaded(vmId));
             while (true) {
-                Frame f = control.receive(Protocol.SMALL_FRAME);
-                switch (f.type()) {
-                    case Protocol.PING -> {
+                Frame f = control.receive(Messages.SMALL_FRAME);
+                switch (FrameType.of(f.type())) {
+                    case PING -> {
                     }
-                    case Protocol.VERIFY -> Protocol.sendHashes(control, Protocol.pageHashes(incoming.vm().memory()));
-                    case Protocol.ABORT -> throw new TransportException("source aborted: " + Protocol.in(f).readUTF());
-                    case Protocol.COMMIT -> {
+                    case VERIFY -> Messages.Hashes.sendAll(control, IncomingSession.pageHashes(incoming.vm().memory()));
+                    case ABORT -> throw new TransportException("source aborted: " + Messages.Reason.read(f));
+                    case COMMIT -> {
                         synchronized (this) {
                             if (failed) {
                                 throw new TransportException("the session had already failed");
@@ -133,14 +116,14 @@ final class NativeSession {
                         incoming.commit();
                         LOG.info("migration {}: VM '{}' runs here now", migrationId, vmId);
                         try {
-                            control.send(Protocol.RESUMED);
+                            control.send(FrameType.RESUMED);
                         } catch (IOException e) {
                             LOG.warn("migration {}: VM '{}' resumed but the source did not get the acknowledgement: {}",
                                     migrationId, vmId, e.getMessage());
                         }
                         return;
                     }
-                    default -> throw new TransportException("unexpected " + Protocol.name(f.type())
+                    default -> throw new TransportException("unexpected " + FrameType.of(f.type())
                             + " in a native migration");
                 }
             }
@@ -160,8 +143,8 @@ final class NativeSession {
     private void pump(OutputStream toQemu) throws IOException {
         while (true) {
             Frame f = control.receive();
-            switch (f.type()) {
-                case Protocol.STREAM -> {
+            switch (FrameType.of(f.type())) {
+                case STREAM -> {
                     try {
                         toQemu.write(f.bytes());
                     } catch (IOException e) {
@@ -169,14 +152,14 @@ final class NativeSession {
                                 + e.getMessage() + ")", e);
                     }
                 }
-                case Protocol.STREAM_END -> {
+                case STREAM_END -> {
                     toQemu.flush();
                     return;
                 }
-                case Protocol.PING -> {
+                case PING -> {
                 }
-                case Protocol.ABORT -> throw new TransportException("source aborted: " + Protocol.in(f).readUTF());
-                default -> throw new TransportException("unexpected " + Protocol.name(f.type())
+                case ABORT -> throw new TransportException("source aborted: " + Messages.Reason.read(f));
+                default -> throw new TransportException("unexpected " + FrameType.of(f.type())
                         + " in a native migration stream");
             }
         }
@@ -190,7 +173,7 @@ final class NativeSession {
                 try {
                     Thread.sleep(period);
                     if (System.nanoTime() - control.lastSendNanos() >= period * 1_000_000L) {
-                        control.send(Protocol.PING);
+                        control.send(FrameType.PING);
                     }
                 } catch (InterruptedException e) {
                     return;
@@ -214,11 +197,7 @@ final class NativeSession {
         done = true;
         LOG.warn("migration {}: native migration failed before switchover ({}); discarding VM '{}'", migrationId,
                 reason, incoming.vm().id());
-        try {
-            control.send(Protocol.ERROR, Protocol.utf(reason));
-        } catch (IOException | RuntimeException ignored) {
-            // best effort
-        }
+        control.sendQuietly(Messages.Reason.error(reason));
         control.close();
         try {
             incoming.close();

@@ -1,8 +1,5 @@
 package org.vmlab.engines;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -31,7 +28,6 @@ import org.vmlab.api.migration.NativeTunnel;
 import org.vmlab.api.migration.NativeTunnels;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.transport.Frame;
-import org.vmlab.transport.FrameChannel;
 import org.vmlab.transport.RateLimiter;
 import org.vmlab.transport.TransportException;
 
@@ -63,39 +59,25 @@ public final class NativeTunnelService implements NativeTunnels {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(hypervisorSettings, "hypervisorSettings");
-        FrameChannel ch;
+        MigrationChannel ch;
         try {
-            ch = receiver.connect(destination, new RateLimiter(rate == null ? DataRate.UNLIMITED : rate));
+            ch = new MigrationChannel(receiver.connect(destination,
+                    new RateLimiter(rate == null ? DataRate.UNLIMITED : rate)));
         } catch (IOException e) {
             throw new VmlabException("cannot open a migration tunnel to " + destination + ": " + e.getMessage(), e);
         }
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bytes);
-            String id = UUID.randomUUID().toString();
-            out.writeUTF(id);
-            spec.writeTo(out);
-            Protocol.writeStrings(out, hypervisorSettings);
-            out.flush();
-            ch.send(Protocol.NATIVE_OPEN, bytes.toByteArray());
-            Frame answer = ch.receive(Protocol.SMALL_FRAME);
-            while (answer.type() == Protocol.PING) {
-                answer = ch.receive(Protocol.SMALL_FRAME);
+            ch.send(new Messages.NativeOpen(UUID.randomUUID().toString(), spec, hypervisorSettings));
+            Frame answer = ch.receive(Messages.SMALL_FRAME);
+            while (answer.type() == FrameType.PING.code) {
+                answer = ch.receive(Messages.SMALL_FRAME);
             }
-            if (answer.type() == Protocol.ERROR) {
-                throw new VmlabException(destination + " refused the native migration: " + Protocol.in(answer).readUTF());
+            if (answer.type() == FrameType.ERROR.code) {
+                throw new VmlabException(destination + " refused the native migration: " + Messages.Reason.read(answer));
             }
-            if (answer.type() != Protocol.READY) {
-                throw new TransportException("expected READY, got " + Protocol.name(answer.type()));
-            }
-            DataInputStream in = Protocol.in(answer);
-            in.readUTF();
-            String remoteId = in.readUTF();
-            long pages = in.readLong();
-            if (pages < 0 || pages > Integer.MAX_VALUE) {
-                throw new TransportException("destination VM of " + pages + " pages");
-            }
-            Tunnel t = new Tunnel(ch, destination, remoteId, (int) pages);
+            Messages.Ready ready = MigrationChannel.read(MigrationChannel.requireType(answer, FrameType.READY),
+                    Messages.Ready::read);
+            Tunnel t = new Tunnel(ch, destination, ready.destVmId(), (int) ready.pages());
             t.start();
             return t;
         } catch (IOException | RuntimeException e) {
@@ -108,7 +90,7 @@ public final class NativeTunnelService implements NativeTunnels {
     }
 
     private final class Tunnel implements NativeTunnel {
-        final FrameChannel ch;
+        final MigrationChannel ch;
         final Endpoint destination;
         final String remoteId;
         final int pages;
@@ -123,7 +105,7 @@ public final class NativeTunnelService implements NativeTunnels {
         volatile boolean closed;
         volatile Socket hypervisor;
 
-        Tunnel(FrameChannel ch, Endpoint destination, String remoteId, int pages) throws IOException {
+        Tunnel(MigrationChannel ch, Endpoint destination, String remoteId, int pages) throws IOException {
             this.ch = ch;
             this.destination = destination;
             this.remoteId = remoteId;
@@ -164,9 +146,9 @@ public final class NativeTunnelService implements NativeTunnels {
                     byte[] buf = new byte[CHUNK];
                     int n;
                     while ((n = in.read(buf)) > 0) {
-                        ch.send(Protocol.STREAM, buf, 0, n);
+                        ch.send(FrameType.STREAM, buf, 0, n);
                     }
-                    ch.send(Protocol.STREAM_END);
+                    ch.send(FrameType.STREAM_END);
                 }
             } catch (IOException e) {
                 if (!closed) {
@@ -182,27 +164,27 @@ public final class NativeTunnelService implements NativeTunnels {
             try {
                 while (true) {
                     Frame f = ch.receive();
-                    switch (f.type()) {
-                        case Protocol.PING -> {
+                    switch (FrameType.of(f.type())) {
+                        case PING -> {
                         }
-                        case Protocol.LOADED -> loaded.complete(Protocol.in(f).readUTF());
-                        case Protocol.HASHES -> Protocol.readHashes(f.payload(), hashValues, hashSeen);
-                        case Protocol.VERIFY_READY -> {
+                        case LOADED -> loaded.complete(MigrationChannel.read(f, Messages.Loaded::read).vmId());
+                        case HASHES -> Messages.Hashes.readInto(f, hashValues, hashSeen);
+                        case VERIFY_READY -> {
                             if (hashSeen.cardinality() != pages) {
                                 throw new TransportException("the destination sent hashes of " + hashSeen.cardinality()
                                         + " of " + pages + " pages");
                             }
                             hashes.complete(hashValues.clone());
                         }
-                        case Protocol.RESUMED -> {
+                        case RESUMED -> {
                             resumed.complete(null);
                             return;
                         }
-                        case Protocol.ERROR -> {
-                            fail("the destination failed: " + Protocol.in(f).readUTF());
+                        case ERROR -> {
+                            fail("the destination failed: " + Messages.Reason.read(f));
                             return;
                         }
-                        default -> throw new TransportException("unexpected " + Protocol.name(f.type())
+                        default -> throw new TransportException("unexpected " + FrameType.of(f.type())
                                 + " from the destination");
                     }
                 }
@@ -220,7 +202,7 @@ public final class NativeTunnelService implements NativeTunnels {
                 try {
                     Thread.sleep(period);
                     if (System.nanoTime() - ch.lastSendNanos() >= period * 1_000_000L) {
-                        ch.send(Protocol.PING);
+                        ch.send(FrameType.PING);
                     }
                 } catch (InterruptedException e) {
                     return;
@@ -273,7 +255,7 @@ public final class NativeTunnelService implements NativeTunnels {
                 throw new VmlabException("the destination has not loaded the migration yet");
             }
             try {
-                ch.send(Protocol.VERIFY);
+                ch.send(FrameType.VERIFY);
             } catch (IOException e) {
                 fail("tunnel to " + destination + ": " + e.getMessage());
             }
@@ -290,7 +272,7 @@ public final class NativeTunnelService implements NativeTunnels {
             }
             committed = true;
             try {
-                ch.send(Protocol.COMMIT);
+                ch.send(FrameType.COMMIT);
             } catch (IOException e) {
                 fail("tunnel to " + destination + ": " + e.getMessage());
             }
@@ -331,11 +313,7 @@ public final class NativeTunnelService implements NativeTunnels {
             }
             closed = true;
             if (!committed && failure == null) {
-                try {
-                    ch.send(Protocol.ABORT, Protocol.utf("the source aborted the migration"));
-                } catch (IOException | RuntimeException ignored) {
-                    // the destination also discards the VM when the connection drops
-                }
+                ch.sendQuietly(Messages.Reason.abort("the source aborted the migration"));
             }
             ch.close();
             closeQuietly(hypervisor);

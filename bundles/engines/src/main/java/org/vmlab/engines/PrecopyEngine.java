@@ -1,5 +1,6 @@
 package org.vmlab.engines;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -10,6 +11,7 @@ import org.vmlab.api.migration.MigrationContext;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.TransferEngine;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.vm.Vm;
 
 /**
@@ -52,7 +54,13 @@ public final class PrecopyEngine implements TransferEngine {
     }
 
     @Override
+    public List<Parameter> options() {
+        return EngineOptions.PRECOPY;
+    }
+
+    @Override
     public MigrationReport migrate(MigrationPlan plan, MigrationContext context) {
-        return new TransferRun(NAME, new TransferRun.Shape(plan.maxRounds(), true, false), plan, context, receiver).run();
+        return new TransferRun(NAME, options(), o -> new TransferRun.Shape(plan.maxRounds(), o.switchover(), false),
+                plan, context, receiver).run();
     }
 }

@@ -188,7 +188,7 @@ class NativeTunnelServiceTest {
                     assertTrue(t.bytesSent() > stream.length, "framing counted: " + t.bytesSent());
                     long[] hashes = t.remotePageHashes();
                     assertEquals(1024, hashes.length);
-                    assertEquals(Protocol.pageHashes(emu.find("n").orElseThrow().memory())[5], hashes[5]);
+                    assertEquals(IncomingSession.pageHashes(emu.find("n").orElseThrow().memory())[5], hashes[5]);
                     t.commit();
                 }
                 assertArrayEquals(stream, backend.received.get());

@@ -2,6 +2,7 @@ package org.vmlab.engines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vmlab.engines.EngineTestNode.MIB;
 import static org.vmlab.engines.EngineTestNode.invariantOf;
@@ -24,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.vmlab.api.DataRate;
+import org.vmlab.api.VmlabException;
 import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.migration.LinkSpec;
 import org.vmlab.api.migration.MigrationPlan;
@@ -203,14 +205,29 @@ class PostcopyEngineTest {
     @Test
     void badOptionsFailBeforeAnythingMoves() throws Exception {
         Vm src = node.memoryVm("1M", 16 * MIB, "4M", 1, Map.of());
-        MigrationReport r = node.run(MigrationPlan.builder(src.id()).engine("postcopy").option("fault-mode", "lazy").build());
-        assertEquals(MigrationStatus.FAILED, r.status());
-        assertTrue(r.failureReason().contains("fault-mode"), r.failureReason());
-        MigrationReport h = node.run(MigrationPlan.builder(src.id()).engine("hybrid").option("precopy-rounds", "0").build());
+        assertRefused(MigrationPlan.builder(src.id()).engine("postcopy").option("fault-mode", "lazy"),
+                "option 'fault-mode' of engine 'postcopy': unknown value 'lazy'; allowed: one of blocking, cooperative");
+        assertRefused(MigrationPlan.builder(src.id()).engine("hybrid").option("precopy-rounds", "0"),
+                "option 'precopy-rounds' of engine 'hybrid': '0' is out of range");
+        assertRefused(MigrationPlan.builder(src.id()).engine("postcopy").option("switchover", "threshold"),
+                "unknown option 'switchover' of engine 'postcopy'; allowed: fault-mode, seed");
+        // In range for the option, but over this plan's max-rounds: the engine itself refuses, still before a page moves.
+        MigrationReport h = node.run(MigrationPlan.builder(src.id()).engine("hybrid").maxRounds(3)
+                .option("precopy-rounds", "4").build());
         assertEquals(MigrationStatus.FAILED, h.status());
-        assertTrue(h.failureReason().contains("precopy-rounds"), h.failureReason());
+        assertTrue(h.failureReason().contains("precopy-rounds") && h.failureReason().contains("max-rounds (3)"),
+                h.failureReason());
+        assertEquals(0, h.pagesSent());
         assertEquals(VmState.RUNNING, src.state());
         assertTrue(invariantOf(src).holds());
+    }
+
+    private void assertRefused(MigrationPlan.Builder plan, String message) {
+        int before = node.service.migrations().size();
+        VmlabException e = assertThrows(VmlabException.class,
+                () -> node.service.start(plan.build(), org.vmlab.api.migration.MigrationListener.NONE));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+        assertEquals(before, node.service.migrations().size(), "nothing started");
     }
 
     @Test

@@ -187,6 +187,17 @@ public final class FrameChannel implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             s.close();
             throw new TransportException(address + " did not answer within " + timeout.toMillis() + " ms", e);
+        } catch (java.net.UnknownHostException | java.nio.channels.UnresolvedAddressException e) {
+            s.close();
+            throw new TransportException("cannot reach " + hostPort(address) + ": unknown host '"
+                    + address.getHostString() + "'", e);
+        } catch (java.net.ConnectException e) {
+            s.close();
+            throw new TransportException("cannot reach " + hostPort(address) + ": connection refused"
+                    + " (is a vmlab receiver listening there?)", e);
+        } catch (java.net.NoRouteToHostException e) {
+            s.close();
+            throw new TransportException("cannot reach " + hostPort(address) + ": no route to host", e);
         } catch (EOFException e) {
             s.close();
             throw new TransportException(address + " closed the connection during the handshake"
@@ -195,6 +206,10 @@ public final class FrameChannel implements AutoCloseable {
             s.close();
             throw e;
         }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
     }
 
     /** Runs the TLS handshake now (if this is a TLS channel), so its failures get a clear reason. */

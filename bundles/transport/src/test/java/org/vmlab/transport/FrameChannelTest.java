@@ -86,6 +86,23 @@ class FrameChannelTest {
     }
 
     @Test
+    void unreachablePeersAreNamedInOneSentence() throws IOException {
+        // Unresolved on purpose: no name lookup leaves the machine.
+        TransportException unknown = assertThrows(TransportException.class, () -> FrameChannel.connect(
+                InetSocketAddress.createUnresolved("256.1.1.1", 7301), SECRET, T, null));
+        assertEquals("cannot reach 256.1.1.1:7301: unknown host '256.1.1.1'", unknown.getMessage());
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        int port = closed;
+        TransportException refused = assertThrows(TransportException.class, () -> FrameChannel.connect(
+                new InetSocketAddress("127.0.0.1", port), SECRET, T, null));
+        assertEquals("cannot reach 127.0.0.1:" + port + ": connection refused (is a vmlab receiver listening there?)",
+                refused.getMessage());
+    }
+
+    @Test
     void framesRoundTripAfterMutualAuthentication() throws Exception {
         try (FrameChannel ch = FrameChannel.connect(addr(), SECRET, T, null)) {
             ch.send(1, "hello".getBytes());

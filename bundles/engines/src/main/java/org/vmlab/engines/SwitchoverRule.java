@@ -1,0 +1,86 @@
+package org.vmlab.engines;
+
+import java.time.Duration;
+
+/**
+ * When precopy stops iterating and switches over: a pure function of what the last round
+ * measured, as QEMU's {@code migration_iteration_run} decides from what
+ * {@code migration_update_counters} measured.
+ *
+ * @param kind          the rule
+ * @param downtimeLimit the plan's downtime limit
+ * @param roundLimit    the most rounds before switching over anyway
+ */
+record SwitchoverRule(Kind kind, Duration downtimeLimit, int roundLimit) {
+
+    /** The rules. */
+    enum Kind {
+        /** QEMU's: switch over once the rest fits in link rate x downtime limit. */
+        THRESHOLD,
+        /**
+         * Past QEMU's threshold, one more round pays while what it leaves (dirtied while it sends
+         * the rest and syncs) is under 3/4 of what is left now: downtime shrinks geometrically
+         * until the sync's own cost bounds it.
+         */
+        CONVERGE,
+        /** Only the round limit ends precopy (hybrid's fixed precopy rounds). */
+        ROUNDS
+    }
+
+    /** One more round pays while it should leave less than this share of the rest. */
+    static final double CONVERGE_RATIO = 0.75;
+
+    /**
+     * What a finished round measured.
+     *
+     * @param nextRound           the number of the round that would come next
+     * @param remainingBytes      dirty bytes still to send
+     * @param linkBytesPerSecond  what the link carries (its limit, or what the round achieved)
+     * @param dirtyBytesPerSecond how fast the guest dirtied memory during the round
+     * @param syncNanos           what the last dirty-log sync took
+     */
+    record Measure(int nextRound, double remainingBytes, double linkBytesPerSecond, double dirtyBytesPerSecond,
+                   long syncNanos) {
+        /** QEMU's threshold: what the link carries within the downtime limit. */
+        double threshold(Duration downtimeLimit) {
+            return linkBytesPerSecond * downtimeLimit.toNanos() / 1e9;
+        }
+
+        /** What one more round should leave dirty: dirtied while it sends the rest and syncs. */
+        double leftAfterOneMoreRound() {
+            double seconds = remainingBytes / linkBytesPerSecond + syncNanos / 1e9;
+            return dirtyBytesPerSecond * seconds;
+        }
+    }
+
+    /**
+     * The decision after a round.
+     *
+     * @param switchover whether to switch over now
+     * @param why        one line for the log
+     */
+    record Decision(boolean switchover, String why) {
+    }
+
+    Decision decide(Measure m) {
+        if (m.nextRound() >= roundLimit) {
+            return new Decision(true, "round " + (m.nextRound() - 1) + " was the last allowed; "
+                    + (long) m.remainingBytes() + " bytes remain");
+        }
+        if (kind == Kind.ROUNDS) {
+            return new Decision(false, "rounds continue to " + roundLimit);
+        }
+        double threshold = m.threshold(downtimeLimit);
+        if (m.remainingBytes() > threshold) {
+            return new Decision(false, (long) m.remainingBytes() + " bytes remain, over the threshold "
+                    + (long) threshold);
+        }
+        double leftAfter = m.leftAfterOneMoreRound();
+        if (kind == Kind.THRESHOLD || m.remainingBytes() == 0 || leftAfter > m.remainingBytes() * CONVERGE_RATIO) {
+            return new Decision(true, (long) m.remainingBytes() + " bytes remain, threshold " + (long) threshold
+                    + ", one more round would leave about " + (long) leftAfter);
+        }
+        return new Decision(false, (long) m.remainingBytes() + " bytes remain, under the threshold "
+                + (long) threshold + "; one more round should leave about " + (long) leftAfter);
+    }
+}

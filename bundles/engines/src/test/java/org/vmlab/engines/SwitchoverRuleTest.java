@@ -1,0 +1,61 @@
+package org.vmlab.engines;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.vmlab.engines.SwitchoverRule.Kind;
+import org.vmlab.engines.SwitchoverRule.Measure;
+
+class SwitchoverRuleTest {
+    private static final double MB = 1e6;
+    /** 100 MB/s link, 300 ms limit: QEMU's threshold is 30 MB. */
+    private static final double LINK = 100 * MB;
+
+    private static boolean switches(Kind kind, int nextRound, double remaining, double dirtyRate, long syncNanos) {
+        return new SwitchoverRule(kind, Duration.ofMillis(300), 30)
+                .decide(new Measure(nextRound, remaining, LINK, dirtyRate, syncNanos)).switchover();
+    }
+
+    @Test
+    void overTheThresholdEveryRuleGoesOn() {
+        for (Kind k : Kind.values()) {
+            assertFalse(switches(k, 1, 31 * MB, 0, 0), k.name());
+        }
+    }
+
+    @Test
+    void qemusRuleStopsAtTheThreshold() {
+        assertTrue(switches(Kind.THRESHOLD, 1, 30 * MB, 50 * MB, 0));
+        assertTrue(switches(Kind.THRESHOLD, 1, 1 * MB, 0, 0));
+    }
+
+    @Test
+    void convergeGoesOnWhileOneMoreRoundShrinksTheRestByAQuarter() {
+        // 20 MB left: sending it takes 0.2 s; at 10 MB/s dirtying that leaves 2 MB < 15 MB: go on.
+        assertFalse(switches(Kind.CONVERGE, 1, 20 * MB, 10 * MB, 0));
+        // At 80 MB/s it would leave 16 MB > 15 MB: stop.
+        assertTrue(switches(Kind.CONVERGE, 1, 20 * MB, 80 * MB, 0));
+        // A costly sync counts too: 0.2 s to send plus 1.8 s to sync at 10 MB/s leaves 20 MB: stop.
+        assertTrue(switches(Kind.CONVERGE, 1, 20 * MB, 10 * MB, 1_800_000_000L));
+        // Nothing left: stop.
+        assertTrue(switches(Kind.CONVERGE, 1, 0, 0, 0));
+    }
+
+    @Test
+    void roundsOnlyEndsAtTheLimitAndTheLimitEndsEveryRule() {
+        assertFalse(switches(Kind.ROUNDS, 29, 0, 0, 0));
+        for (Kind k : Kind.values()) {
+            assertTrue(switches(k, 30, 1e12, 1e12, 0), k.name());
+        }
+    }
+
+    @Test
+    void theDecisionSaysWhy() {
+        String why = new SwitchoverRule(Kind.CONVERGE, Duration.ofMillis(300), 30)
+                .decide(new Measure(2, 20 * MB, LINK, 10 * MB, 0)).why();
+        assertTrue(why.contains("under the threshold 30000000"), why);
+    }
+}
