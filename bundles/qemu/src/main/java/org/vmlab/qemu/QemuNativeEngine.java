@@ -8,11 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -36,6 +33,9 @@ import org.vmlab.api.migration.RoundStats;
 import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.api.migration.TransferEngine;
 import org.vmlab.api.migration.Verification;
+import org.vmlab.api.parameter.Parameter;
+import org.vmlab.api.parameter.ParameterSet;
+import org.vmlab.api.parameter.ParameterValues;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmBackend;
 import org.vmlab.api.workload.ThroughputSample;
@@ -62,7 +62,14 @@ import org.vmlab.api.workload.ThroughputSample;
 public final class QemuNativeEngine implements TransferEngine {
     public static final String NAME = "qemu-native";
     private static final Logger LOG = LoggerFactory.getLogger(QemuNativeEngine.class);
-    static final Set<String> OPTIONS = Set.of("xbzrle", "auto-converge", "postcopy-ram");
+    /** QEMU's migration capabilities a plan may switch on, by their QEMU names. */
+    static final List<Parameter> OPTIONS = List.of(
+            Parameter.bool("xbzrle", "false",
+                    "QEMU's XBZRLE: pages sent again go as compressed deltas against a cache of what was sent"),
+            Parameter.bool("auto-converge", "false",
+                    "QEMU slows the vCPUs step by step while the guest dirties memory faster than it is sent"),
+            Parameter.bool("postcopy-ram", "false",
+                    "switch to postcopy after the first full pass; this node only, guest RAM on tmpfs or hugetlbfs"));
     private static final Duration T = QemuVm.QMP_TIMEOUT;
     /** QEMU has no "unlimited": its default cap is 128 MiB/s, so an unlimited link asks for 100 GiB/s. */
     static final long UNLIMITED_BANDWIDTH = 100L << 30;
@@ -122,6 +129,11 @@ public final class QemuNativeEngine implements TransferEngine {
             return Optional.of("qemu-native migrates only qemu VMs; '" + vm.id() + "' runs on " + vm.backend());
         }
         return Optional.empty();
+    }
+
+    @Override
+    public List<Parameter> options() {
+        return OPTIONS;
     }
 
     @Override
@@ -188,11 +200,11 @@ public final class QemuNativeEngine implements TransferEngine {
             if (b == null) {
                 return failed(MigrationStatus.FAILED, "the qemu backend is not available");
             }
-            Set<String> unknown = new TreeSet<>(plan.options().keySet());
-            unknown.removeAll(OPTIONS);
-            if (!unknown.isEmpty()) {
-                return failed(MigrationStatus.FAILED, "qemu-native takes options " + new TreeSet<>(OPTIONS)
-                        + " (true/false), not " + unknown);
+            ParameterValues options;
+            try {
+                options = ParameterSet.options("engine '" + NAME + "'", OPTIONS).validate(plan.options());
+            } catch (IllegalArgumentException e) {
+                return failed(MigrationStatus.FAILED, e.getMessage());
             }
             NativeTunnels t = tunnels; // bound for this migration
             if (!plan.isLocal()) {
@@ -200,13 +212,7 @@ public final class QemuNativeEngine implements TransferEngine {
                     return failed(MigrationStatus.FAILED, "qemu-native to another node takes one stream, not "
                             + plan.streams() + ": multifd needs a connection per channel, and vmlab's tunnel carries one");
                 }
-                boolean postcopy;
-                try {
-                    postcopy = bool("postcopy-ram");
-                } catch (IllegalArgumentException e) {
-                    return failed(MigrationStatus.FAILED, e.getMessage());
-                }
-                if (postcopy) {
+                if (options.bool("postcopy-ram")) {
                     return failed(MigrationStatus.FAILED, "qemu-native to another node cannot do postcopy-ram:"
                             + " it needs a return path from the destination QEMU, which vmlab's tunnel does not carry");
                 }
@@ -215,7 +221,7 @@ public final class QemuNativeEngine implements TransferEngine {
                             + " tunnel (feature vmlab-engines), which is not running on this node");
                 }
             }
-            if (bool("postcopy-ram")) {
+            if (options.bool("postcopy-ram")) {
                 Optional<String> why = postcopyUnsupported(b.settings().runRoot());
                 if (why.isPresent()) {
                     return failed(MigrationStatus.FAILED, why.get());
@@ -227,8 +233,8 @@ public final class QemuNativeEngine implements TransferEngine {
                 Map<String, Boolean> caps = new LinkedHashMap<>();
                 caps.put("x-ignore-shared", false); // QEMU moves the RAM itself here
                 caps.put("events", true);
-                for (String o : OPTIONS) {
-                    caps.put(o, bool(o));
+                for (Parameter o : OPTIONS) {
+                    caps.put(o.name(), options.bool(o.name()));
                 }
                 caps.put("multifd", plan.streams() > 1);
                 if (!plan.isLocal()) {
@@ -340,21 +346,6 @@ public final class QemuNativeEngine implements TransferEngine {
             safe(src::destroy);
             phase(MigrationPhase.DONE);
             return report(last, MigrationStatus.COMPLETED, verified, null);
-        }
-
-        private boolean bool(String option) {
-            String v = plan.options().get(option);
-            if (v == null) {
-                return false;
-            }
-            String t = v.trim().toLowerCase(Locale.ROOT);
-            if (t.equals("true") || t.equals("on") || t.equals("1")) {
-                return true;
-            }
-            if (t.equals("false") || t.equals("off") || t.equals("0")) {
-                return false;
-            }
-            throw new IllegalArgumentException("option " + option + " is true or false, not '" + v + "'");
         }
 
         /** Polls query-migrate: every 100 ms for the state, a timeline sample about once a second. */
