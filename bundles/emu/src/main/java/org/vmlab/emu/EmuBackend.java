@@ -3,7 +3,6 @@ package org.vmlab.emu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,6 +33,7 @@ import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
 import org.vmlab.api.workload.Workload;
 import org.vmlab.backend.support.config.BackendConfig;
+import org.vmlab.backend.support.vm.AbstractVmBackend;
 import org.vmlab.backend.support.vm.VmRegistry;
 
 /**
@@ -50,7 +50,7 @@ import org.vmlab.backend.support.vm.VmRegistry;
                 "vmlab.description=Embedded in-JVM guests: off-heap memory, vCPU threads, page cache over a disk image",
                 "service.ranking:Integer=100"})
 @Designate(ocd = EmuBackend.Config.class)
-public class EmuBackend implements VmBackend, AutoCloseable {
+public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
     /** The {@code vmlab.backend} value. */
     public static final String NAME = "emu";
     /** A workload name that means "run nothing" when no workload of that name is installed. */
@@ -74,24 +74,24 @@ public class EmuBackend implements VmBackend, AutoCloseable {
         String maxGuestMemory() default "";
     }
 
-    private volatile EmuSettings settings;
-    private final VmRegistry<EmuVm> vms = new VmRegistry<>(NAME);
     private final Map<String, Workload> workloads = new ConcurrentHashMap<>();
 
     /** For DS: settings come with {@link #activate}. */
     public EmuBackend() {
+        super(NAME, EmuSnapshot.FORMAT, null);
     }
 
     /** Outside OSGi (tests, tools): a backend with these settings and no workloads yet. */
     public EmuBackend(EmuSettings settings) {
-        this.settings = Objects.requireNonNull(settings, "settings");
+        super(NAME, EmuSnapshot.FORMAT, Objects.requireNonNull(settings, "settings"));
     }
 
     @Activate
     void activate(Config config, BundleContext context) {
-        settings = EmuSettings.of(config, BackendConfig.karafData(context));
+        EmuSettings s = EmuSettings.of(config, BackendConfig.karafData(context));
+        configure(s);
         LOG.info("emu backend: memory in {}, state in {}, guest memory cap {}",
-                settings.memoryDir(), settings.stateDir(), new ByteSize(settings.maxGuestMemoryBytes()));
+                s.memoryDir(), s.stateDir(), new ByteSize(s.maxGuestMemoryBytes()));
     }
 
     /** New settings apply to VMs created from now on; running VMs are kept. */
@@ -103,28 +103,6 @@ public class EmuBackend implements VmBackend, AutoCloseable {
     @Deactivate
     void deactivate() {
         close();
-    }
-
-    /** Destroys every VM (their memory files go with them); the backend stays usable. */
-    @Override
-    public void close() {
-        vms.destroyAll();
-    }
-
-    public EmuSettings settings() {
-        return requireSettings();
-    }
-
-    private EmuSettings requireSettings() {
-        EmuSettings s = settings;
-        if (s == null) {
-            throw new VmlabException("the emu backend is not configured (not activated)");
-        }
-        return s;
-    }
-
-    VmRegistry<EmuVm> registry() {
-        return vms;
     }
 
     // ------------------------------------------------------------ workloads
@@ -186,11 +164,6 @@ public class EmuBackend implements VmBackend, AutoCloseable {
     // ------------------------------------------------------------ VmBackend
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     public Vm create(VmSpec spec) {
         return create(spec, Mode.CREATE, null);
     }
@@ -201,40 +174,25 @@ public class EmuBackend implements VmBackend, AutoCloseable {
     }
 
     @Override
-    public Vm restore(Path snapshotFile) {
-        Objects.requireNonNull(snapshotFile, "snapshotFile");
-        return EmuSnapshot.restore(this, resolveStatePath(snapshotFile));
+    protected Vm restoreFrom(Path file) {
+        return EmuSnapshot.restore(this, file);
     }
 
+    /** Relative snapshot paths resolve in the state folder. */
     @Override
-    public boolean recognizes(Path snapshotFile) {
-        return snapshotFile != null && settings != null && EmuSnapshot.FORMAT.recognizes(resolveStatePath(snapshotFile));
-    }
-
-    @Override
-    public List<Vm> vms() {
-        return vms.list();
-    }
-
-    @Override
-    public Optional<Vm> find(String id) {
-        return vms.find(id);
+    protected Path snapshotFolder() {
+        return settings().stateDir();
     }
 
     @Override
     public BackendInfo info() {
-        EmuSettings s = requireSettings();
+        EmuSettings s = settings();
         return new BackendInfo(NAME, "jvm", s.maxGuestMemoryBytes(), Map.of(
                 "memoryDir", s.memoryDir().toString(),
                 "stateDir", s.stateDir().toString(),
-                "vms", Integer.toString(vms.size()),
+                "vms", Integer.toString(registry().size()),
                 "memoryInUse", new ByteSize(memoryInUse()).toString(),
                 "java", Runtime.version().toString()));
-    }
-
-    /** Guest memory of all VMs now. */
-    public long memoryInUse() {
-        return vms.memoryInUse();
     }
 
     // ------------------------------------------------------------ creation
@@ -248,11 +206,6 @@ public class EmuBackend implements VmBackend, AutoCloseable {
         Mode(String idSuffix) {
             this.idSuffix = idSuffix;
         }
-    }
-
-    /** Resolves a relative snapshot path against the state folder. */
-    Path resolveStatePath(Path file) {
-        return file.isAbsolute() ? file : requireSettings().stateDir().resolve(file);
     }
 
     /** The parts of a VM being built, so a failure can undo exactly what was done. */
@@ -290,12 +243,12 @@ public class EmuBackend implements VmBackend, AutoCloseable {
             throw new IllegalArgumentException("VM '" + spec.name() + "' is for backend '"
                     + spec.backend() + "', not '" + NAME + "'");
         }
-        EmuSettings s = requireSettings();
+        EmuSettings s = settings();
         checkMemory(spec, s);
         Optional<Workload> workload = resolveWorkload(spec);
         DiskPlan plan = DiskPlan.of(spec, mode == Mode.RESTORE);
         EmuVm vm;
-        try (VmRegistry<EmuVm>.Reservation reservation = vms.reserve(spec, mode.idSuffix, s.maxGuestMemoryBytes())) {
+        try (VmRegistry<EmuVm>.Reservation reservation = registry().reserve(spec, mode.idSuffix, s.maxGuestMemoryBytes())) {
             String id = reservation.id();
             Parts parts = new Parts();
             boolean ok = false;

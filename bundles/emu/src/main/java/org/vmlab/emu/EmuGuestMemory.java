@@ -10,9 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.vmlab.api.memory.DirtyLog;
-import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.backend.support.memory.MappedGuestMemory;
 import org.vmlab.backend.support.memory.MappedPages;
 
 /**
@@ -33,7 +33,7 @@ import org.vmlab.backend.support.memory.MappedPages;
  * reordering, allowed even on x86) and a write could be lost from every sync. When the log is not
  * running the writer skips all of this (one volatile read of a null field).
  */
-public final class EmuGuestMemory implements GuestMemory {
+public final class EmuGuestMemory extends MappedGuestMemory {
 
     /** Chunk size of the mapping (see {@link MappedPages}). */
     static final long CHUNK_SIZE = MappedPages.CHUNK_SIZE;
@@ -41,7 +41,6 @@ public final class EmuGuestMemory implements GuestMemory {
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final String owner;
-    private final MappedPages ram;
     private final Path file;
     private volatile boolean fileDeleted;
     private final DirtyLogImpl dirtyLog = new DirtyLogImpl();
@@ -58,8 +57,8 @@ public final class EmuGuestMemory implements GuestMemory {
     private volatile EmuPostcopyMemory postcopy;
 
     private EmuGuestMemory(String owner, MappedPages ram, Path file, boolean deleted) {
+        super(ram);
         this.owner = owner;
-        this.ram = ram;
         this.file = file;
         this.fileDeleted = deleted;
         this.postcopyMemory = new EmuPostcopyMemory(this, owner);
@@ -127,15 +126,7 @@ public final class EmuGuestMemory implements GuestMemory {
         return ram.isClosed();
     }
 
-    @Override
-    public long sizeBytes() {
-        return ram.sizeBytes();
-    }
 
-    @Override
-    public long pageCount() {
-        return ram.pageCount();
-    }
 
     /** Checks the range, then waits for its pages while postcopy runs. */
     private void access(long pfn, int pages) {
@@ -154,15 +145,7 @@ public final class EmuGuestMemory implements GuestMemory {
         }
     }
 
-    @Override
-    public void readPage(long pfn, ByteBuffer dst) {
-        read(pfn, 1, dst);
-    }
 
-    @Override
-    public void writePage(long pfn, ByteBuffer src) {
-        write(pfn, 1, src);
-    }
 
     @Override
     public void read(long pfn, int pages, ByteBuffer dst) {

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.vmlab.api.memory.Pages;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.backend.support.snapshot.BadSnapshot;
 import org.vmlab.backend.support.snapshot.SnapshotFormat;
@@ -38,7 +37,7 @@ final class EmuSnapshot {
         try {
             FORMAT.write(file, out -> writeHeader(out, vm.spec(), vm.workloadName(), vm.workloadParameters()),
                     out -> {
-                        writeMemory(vm.memory(), out);
+                        SparseUnits.write(vm.memory().pageCount(), out, SparseUnits.pagesOf(vm.memory()));
                         GuestOsCodec.write(vm.emuGuestOs().exportState(), vm.emuGuestOs().diskBlocks(), out);
                     });
         } catch (IOException e) {
@@ -51,20 +50,6 @@ final class EmuSnapshot {
         spec.writeTo(out);
         GuestOsCodec.writeOptional(out, workload);
         GuestOsCodec.writeMap(out, workload == null ? Map.of() : params);
-    }
-
-    private static void writeMemory(EmuGuestMemory mem, DataOutputStream out) throws IOException {
-        SparseUnits.write(mem.pageCount(), out, new SparseUnits.Source() {
-            @Override
-            public boolean isZero(long pfn) {
-                return mem.isZero(pfn);
-            }
-
-            @Override
-            public void read(long pfn, byte[] into) {
-                mem.readPage(pfn, ByteBuffer.wrap(into));
-            }
-        });
     }
 
     // ------------------------------------------------------------------ read

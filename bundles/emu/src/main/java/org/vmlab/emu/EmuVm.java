@@ -205,7 +205,7 @@ public final class EmuVm extends BackendVm {
         Objects.requireNonNull(file, "file");
         synchronized (lock) {
             requireAlive("snapshot");
-            Path target = backend.resolveStatePath(file);
+            Path target = backend.resolveSnapshotPath(file);
             boolean wasRunning = !vcpus.isPaused();
             vcpus.pause();
             try {

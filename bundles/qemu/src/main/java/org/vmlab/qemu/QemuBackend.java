@@ -36,6 +36,7 @@ import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
 import org.vmlab.api.workload.Workload;
 import org.vmlab.backend.support.config.BackendConfig;
+import org.vmlab.backend.support.vm.AbstractVmBackend;
 import org.vmlab.backend.support.vm.VmRegistry;
 
 /**
@@ -56,7 +57,7 @@ import org.vmlab.backend.support.vm.VmRegistry;
                 "vmlab.description=Real QEMU guests over QMP (KVM or TCG); guest RAM in a shared file mapped by vmlab",
                 "service.ranking:Integer=50"})
 @Designate(ocd = QemuBackend.Config.class)
-public class QemuBackend implements VmBackend, AutoCloseable {
+public class QemuBackend extends AbstractVmBackend<QemuVm, QemuSettings> {
     /** The {@code vmlab.backend} value. */
     public static final String NAME = "qemu";
     /** Smallest guest a Linux kernel with an initramfs boots in. */
@@ -106,9 +107,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     }
 
 
-    private volatile QemuSettings settings;
     private volatile Path snapshotDir;
-    private final VmRegistry<QemuVm> vms = new VmRegistry<>(NAME);
     /** The {@code memory} workload, whose parameters qemu guests take; null when not installed. */
     private final AtomicReference<Workload> memoryWorkload = new AtomicReference<>();
     private final Object probeLock = new Object();
@@ -116,16 +115,17 @@ public class QemuBackend implements VmBackend, AutoCloseable {
 
     /** For DS: settings come with {@link #activate}. */
     public QemuBackend() {
+        super(NAME, QemuSnapshot.FORMAT, null);
     }
 
     /** Outside OSGi: a backend with these settings; call {@link #start()} to reap leftovers. */
     public QemuBackend(QemuSettings settings) {
-        this.settings = Objects.requireNonNull(settings, "settings");
+        super(NAME, QemuSnapshot.FORMAT, Objects.requireNonNull(settings, "settings"));
     }
 
     @Activate
     void activate(Config config, BundleContext context) {
-        settings = QemuSettings.of(config, context);
+        configure(QemuSettings.of(config, context));
         snapshotDir = snapshotDirOf(context);
         start();
     }
@@ -133,7 +133,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     /** New settings apply to VMs created from now on; running VMs are kept. */
     @Modified
     void modified(Config config, BundleContext context) {
-        settings = QemuSettings.of(config, context);
+        configure(QemuSettings.of(config, context));
         snapshotDir = snapshotDirOf(context);
         synchronized (probeLock) {
             probe = null;
@@ -148,7 +148,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
 
     /** Reaps leftovers of a crashed platform in the run folder and starts the KVM probe. */
     public List<String> start() {
-        QemuSettings s = requireSettings();
+        QemuSettings s = settings();
         List<String> reaped = QemuProcess.reap(s.runRoot(), QemuVm.KILL_GRACE);
         if (!reaped.isEmpty()) {
             LOG.info("qemu backend: reaped {} leftover run folder(s) in {}: {}", reaped.size(), s.runRoot(), reaped);
@@ -162,28 +162,6 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     /** {@code ${karaf.data}/vmlab/snapshots}: see {@link #snapshotDir()}. */
     static Path snapshotDirOf(BundleContext context) {
         return BackendConfig.karafData(context).resolve("vmlab").resolve("snapshots").toAbsolutePath().normalize();
-    }
-
-    /** Destroys every VM (processes and run folders go with them); the backend stays usable. */
-    @Override
-    public void close() {
-        vms.destroyAll();
-    }
-
-    public QemuSettings settings() {
-        return requireSettings();
-    }
-
-    private QemuSettings requireSettings() {
-        QemuSettings s = settings;
-        if (s == null) {
-            throw new VmlabException("the qemu backend is not configured (not activated)");
-        }
-        return s;
-    }
-
-    VmRegistry<QemuVm> registry() {
-        return vms;
     }
 
     // ------------------------------------------------------------ the memory workload
@@ -213,7 +191,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     private CompletableFuture<Accel> probeAsync() {
         synchronized (probeLock) {
             if (probe == null) {
-                QemuSettings s = requireSettings();
+                QemuSettings s = settings();
                 probe = CompletableFuture.supplyAsync(() -> AccelProbe.choose(s));
             }
             return probe;
@@ -223,18 +201,13 @@ public class QemuBackend implements VmBackend, AutoCloseable {
     /** The accelerator guests run with (probing KVM once, bounded, the first time). */
     public Accel accelerator() {
         try {
-            return probeAsync().get(requireSettings().kvmProbeTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
+            return probeAsync().get(settings().kvmProbeTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             return new Accel("tcg", "KVM probe did not finish: " + e);
         }
     }
 
     // ------------------------------------------------------------ VmBackend
-
-    @Override
-    public String name() {
-        return NAME;
-    }
 
     @Override
     public Vm create(VmSpec spec) {
@@ -290,19 +263,13 @@ public class QemuBackend implements VmBackend, AutoCloseable {
      * relative path resolves against {@link #snapshotDir()}.
      */
     @Override
-    public Vm restore(Path snapshotFile) {
-        Objects.requireNonNull(snapshotFile, "snapshotFile");
-        return QemuSnapshot.restore(this, resolveSnapshotPath(snapshotFile));
+    protected Vm restoreFrom(Path file) {
+        return QemuSnapshot.restore(this, file);
     }
 
-    /** True iff the file starts with the qemu snapshot magic ({@code VMLABQMU}). */
     @Override
-    public boolean recognizes(Path snapshotFile) {
-        try {
-            return snapshotFile != null && QemuSnapshot.FORMAT.recognizes(resolveSnapshotPath(snapshotFile));
-        } catch (RuntimeException e) {
-            return false; // not configured: a relative path cannot be resolved
-        }
+    protected Path snapshotFolder() {
+        return snapshotDir();
     }
 
     /**
@@ -316,27 +283,13 @@ public class QemuBackend implements VmBackend, AutoCloseable {
         if (d != null) {
             return d;
         }
-        Path run = requireSettings().runRoot();
+        Path run = settings().runRoot();
         return run.getParent() != null ? run.resolveSibling("snapshots") : run.resolve("snapshots");
-    }
-
-    Path resolveSnapshotPath(Path file) {
-        return file.isAbsolute() ? file : snapshotDir().resolve(file);
-    }
-
-    @Override
-    public List<Vm> vms() {
-        return vms.list();
-    }
-
-    @Override
-    public Optional<Vm> find(String id) {
-        return vms.find(id);
     }
 
     @Override
     public BackendInfo info() {
-        QemuSettings s = requireSettings();
+        QemuSettings s = settings();
         Accel a = accelerator();
         Map<String, String> d = new LinkedHashMap<>();
         d.put("acceleratorReason", a.reason());
@@ -348,13 +301,9 @@ public class QemuBackend implements VmBackend, AutoCloseable {
         d.put("initrd", String.valueOf(s.initrd()));
         d.put("disk", String.valueOf(s.disk()));
         d.put("snapshotDir", snapshotDir().toString());
-        d.put("vms", Integer.toString(vms.size()));
+        d.put("vms", Integer.toString(registry().size()));
         d.put("memoryInUse", new ByteSize(memoryInUse()).toString());
         return new BackendInfo(NAME, a.name(), s.maxGuestMemoryBytes(), d);
-    }
-
-    public long memoryInUse() {
-        return vms.memoryInUse();
     }
 
     // ------------------------------------------------------------ creation
@@ -379,7 +328,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
             throw new IllegalArgumentException("VM '" + spec.name() + "' is for backend '" + spec.backend()
                     + "', not '" + NAME + "'");
         }
-        QemuSettings s = requireSettings();
+        QemuSettings s = settings();
         if (spec.memoryBytes() < MIN_MEMORY || spec.memoryBytes() % (1L << 20) != 0) {
             throw new VmlabException("VM '" + spec.name() + "' asks for " + new ByteSize(spec.memoryBytes())
                     + " of memory; qemu guests need a multiple of 1 MiB, at least 64 MiB");
@@ -414,7 +363,7 @@ public class QemuBackend implements VmBackend, AutoCloseable {
             }
         }
         String idSuffix = restoring != null ? "restored" : incoming ? "incoming" : null;
-        try (VmRegistry<QemuVm>.Reservation r = vms.reserve(spec, idSuffix, s.maxGuestMemoryBytes())) {
+        try (VmRegistry<QemuVm>.Reservation r = registry().reserve(spec, idSuffix, s.maxGuestMemoryBytes())) {
             Accel accel = accelerator();
             return GuestBoot.boot(this, s, spec, cmdline, new QemuProcess.Launch(r.id(),
                     accel.ramBytes(spec.memoryBytes()), spec.vcpus(), accel.name(), s.kernel(), s.initrd(),

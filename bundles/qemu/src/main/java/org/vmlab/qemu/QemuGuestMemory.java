@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import org.vmlab.api.memory.DirtyLog;
-import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.memory.PostcopyMemory;
 import org.vmlab.api.memory.Xxh64;
+import org.vmlab.backend.support.memory.MappedGuestMemory;
 import org.vmlab.backend.support.memory.MappedPages;
 
 /**
@@ -35,12 +35,11 @@ import org.vmlab.backend.support.memory.MappedPages;
  * the engine (verifiers) can only add such reports, never hide one. Postcopy is not offered:
  * QEMU's vCPUs cannot wait on vmlab.
  */
-public final class QemuGuestMemory implements GuestMemory {
+public final class QemuGuestMemory extends MappedGuestMemory {
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final long ZERO_HASH = Xxh64.hash(new byte[Pages.SIZE], 0);
 
     private final String owner;
-    private final MappedPages ram;
     private final ContentDirtyLog dirtyLog = new ContentDirtyLog();
     /** Per-page hash at the last sync while the log runs, else null. */
     private volatile long[] syncHashes;
@@ -48,8 +47,8 @@ public final class QemuGuestMemory implements GuestMemory {
     private volatile long[] sticky;
 
     private QemuGuestMemory(String owner, MappedPages ram) {
+        super(ram);
         this.owner = owner;
-        this.ram = ram;
     }
 
     /** Maps {@code sizeBytes} of an existing RAM file read-write and shared. */
@@ -63,25 +62,9 @@ public final class QemuGuestMemory implements GuestMemory {
         dirtyLog.stop();
     }
 
-    @Override
-    public long sizeBytes() {
-        return ram.sizeBytes();
-    }
 
-    @Override
-    public long pageCount() {
-        return ram.pageCount();
-    }
 
-    @Override
-    public void readPage(long pfn, ByteBuffer dst) {
-        read(pfn, 1, dst);
-    }
 
-    @Override
-    public void writePage(long pfn, ByteBuffer src) {
-        write(pfn, 1, src);
-    }
 
     @Override
     public void read(long pfn, int pages, ByteBuffer dst) {

@@ -60,7 +60,7 @@ final class QemuSnapshot {
                 if (h.disk() == DiskKind.COPY) {
                     writeDisk(vm.process().runDir().resolve(QemuSnapshotHeader.DISK_COPY), h.diskBytes(), out);
                 }
-                writeMemory(vm.memory(), out);
+                SparseUnits.write(vm.memory().pageCount(), out, SparseUnits.pagesOf(vm.memory())); // paused
             });
             LOG.info("VM '{}': snapshot {} ({}) in {} ms", vm.id(), file, new ByteSize(Files.size(file)),
                     (System.nanoTime() - t0) / 1_000_000);
@@ -91,20 +91,6 @@ final class QemuSnapshot {
                 }
             });
         }
-    }
-
-    private static void writeMemory(QemuGuestMemory mem, DataOutputStream out) throws IOException {
-        SparseUnits.write(mem.pageCount(), out, new SparseUnits.Source() {
-            @Override
-            public boolean isZero(long pfn) {
-                return mem.isZero(pfn);
-            }
-
-            @Override
-            public void read(long pfn, byte[] into) {
-                mem.readPage(pfn, ByteBuffer.wrap(into)); // the VM is paused: as in the scan
-            }
-        });
     }
 
     // ------------------------------------------------------------------ read

@@ -3,7 +3,9 @@ package org.vmlab.backend.support.snapshot;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
+import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
 
 /**
@@ -25,6 +27,21 @@ public final class SparseUnits {
 
         /** Copies unit {@code i} into {@code into} (4096 bytes). */
         void read(long i, byte[] into) throws IOException;
+    }
+
+    /** The pages of a guest's memory, which must not change while they are written (a paused VM). */
+    public static Source pagesOf(GuestMemory memory) {
+        return new Source() {
+            @Override
+            public boolean isZero(long pfn) {
+                return memory.isZero(pfn);
+            }
+
+            @Override
+            public void read(long pfn, byte[] into) {
+                memory.readPage(pfn, ByteBuffer.wrap(into));
+            }
+        };
     }
 
     /** Takes the non-zero units read; the zero ones it never hears of. */
