@@ -117,44 +117,38 @@ public final class MappedPages {
 
     /** Copies pages [pfn, pfn + pages) into {@code dst} at its position, which advances. */
     public void read(long pfn, int pages, ByteBuffer dst) {
-        checkPages(pfn, pages);
-        long bytes = (long) pages << Pages.SHIFT;
-        if (dst.remaining() < bytes) {
-            throw new BufferOverflowException();
-        }
-        ByteBuffer[] cs = chunks();
-        long off = pfn << Pages.SHIFT;
-        long end = off + bytes;
-        int pos = dst.position();
-        while (off < end) {
-            int inChunk = (int) (off & CHUNK_MASK);
-            int n = (int) Math.min(end - off, CHUNK_SIZE - inChunk);
-            dst.put(pos, cs[(int) (off >>> CHUNK_SHIFT)], inChunk, n);
-            pos += n;
-            off += n;
-        }
-        dst.position(pos);
+        copy(pfn, pages, dst, false);
     }
 
     /** Copies {@code src} from its position (which advances) into pages [pfn, pfn + pages). */
     public void write(long pfn, int pages, ByteBuffer src) {
+        copy(pfn, pages, src, true);
+    }
+
+    /** One copy loop for both directions: a range may span chunks. */
+    private void copy(long pfn, int pages, ByteBuffer buf, boolean intoGuest) {
         checkPages(pfn, pages);
         long bytes = (long) pages << Pages.SHIFT;
-        if (src.remaining() < bytes) {
-            throw new BufferUnderflowException();
+        if (buf.remaining() < bytes) {
+            throw intoGuest ? new BufferUnderflowException() : new BufferOverflowException();
         }
         ByteBuffer[] cs = chunks();
         long off = pfn << Pages.SHIFT;
         long end = off + bytes;
-        int pos = src.position();
+        int pos = buf.position();
         while (off < end) {
             int inChunk = (int) (off & CHUNK_MASK);
             int n = (int) Math.min(end - off, CHUNK_SIZE - inChunk);
-            cs[(int) (off >>> CHUNK_SHIFT)].put(inChunk, src, pos, n);
+            ByteBuffer chunk = cs[(int) (off >>> CHUNK_SHIFT)];
+            if (intoGuest) {
+                chunk.put(inChunk, buf, pos, n);
+            } else {
+                buf.put(pos, chunk, inChunk, n);
+            }
             pos += n;
             off += n;
         }
-        src.position(pos);
+        buf.position(pos);
     }
 
     public long getLong(long offset) {
