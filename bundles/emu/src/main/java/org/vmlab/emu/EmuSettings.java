@@ -54,7 +54,8 @@ public record EmuSettings(Path memoryDir, Path stateDir, long maxGuestMemoryByte
         return new EmuSettings(
                 BackendConfig.blank(config.memoryDir()) ? d.memoryDir() : Path.of(config.memoryDir().trim()),
                 BackendConfig.blank(config.stateDir()) ? d.stateDir() : Path.of(config.stateDir().trim()),
-                BackendConfig.size(config.maxGuestMemory(), d.maxGuestMemoryBytes(), "org.vmlab.emu maxGuestMemory", LOG));
+                BackendConfig.size(config.maxGuestMemory(), d.maxGuestMemoryBytes(), "org.vmlab.emu maxGuestMemory",
+                        LOG));
     }
 
     static Path defaultMemoryDir(Path karafData) {

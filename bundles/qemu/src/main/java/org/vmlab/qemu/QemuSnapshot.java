@@ -124,7 +124,8 @@ final class QemuSnapshot {
             }
             vm = backend.launchRestored(h.spec(), disk, copy);
             if (vm.memory().sizeBytes() != h.ramBytes()) {
-                throw SnapshotFormat.unusable(file, "it holds " + h.ramBytes() + " bytes of guest RAM but a qemu guest of "
+                throw SnapshotFormat.unusable(file, "it holds " + h.ramBytes()
+                        + " bytes of guest RAM but a qemu guest of "
                         + new ByteSize(h.spec().memoryBytes()) + " gets " + vm.memory().sizeBytes()
                         + " here (another QEMU version or accelerator?)");
             }

@@ -3,6 +3,7 @@ package org.vmlab.qemu;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -380,6 +381,6 @@ public final class QemuVm extends BackendVm {
 
     @Override
     public String toString() {
-        return "qemu VM '" + id() + "' (" + state().name().toLowerCase(java.util.Locale.ROOT) + ", " + accelerator + ")";
+        return "qemu VM '" + id() + "' (" + state().name().toLowerCase(Locale.ROOT) + ", " + accelerator + ")";
     }
 }

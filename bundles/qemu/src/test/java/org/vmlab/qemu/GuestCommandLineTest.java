@@ -45,7 +45,8 @@ class GuestCommandLineTest {
         // As on emu: rate 0 = as fast as possible, seed 42, a 64 MiB working set, uniform.
         GuestCommandLine c = memory(Map.of());
         assertEquals("console=ttyS0 panic=-1 quiet vmlab.workload=memory vmlab.mem=64 vmlab.rate=max"
-                + " vmlab.dist=uniform vmlab.zipf=0.99 vmlab.check=5.000 vmlab.report=1 vmlab.seed=42", c.kernelOptions());
+                + " vmlab.dist=uniform vmlab.zipf=0.99 vmlab.check=5.000 vmlab.report=1 vmlab.seed=42",
+                c.kernelOptions());
         assertEquals(Map.of("working-set", "64M", "rate", "0", "distribution", "uniform", "zipf-s", "0.99",
                 "seed", "42", "check", "5"), c.workloadParameters(), "what the guest runs; no fill or tasks");
     }

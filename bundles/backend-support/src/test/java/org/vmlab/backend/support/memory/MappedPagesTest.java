@@ -47,7 +47,8 @@ class MappedPagesTest {
         assertArrayEquals(data, dst.array());
         assertFalse(m.isZero(6));
         assertTrue(m.isZero(4));
-        assertEquals(Xxh64.hash(ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN), Pages.SIZE, Pages.SIZE, 0), m.hash(6));
+        ByteBuffer le = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(Xxh64.hash(le, Pages.SIZE, Pages.SIZE, 0), m.hash(6));
 
         m.putLong(8 * Pages.SIZE + 16, 0x1122334455667788L);
         assertEquals(0x1122334455667788L, m.getLong(8 * Pages.SIZE + 16));
