@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""QEMU's own migration under TCG, with and without vmlab's RAM pad (QemuBackend.TCG_RAM_PAD).
+"""QEMU's own migration under TCG, with and without vmlab's RAM pad (org.vmlab.qemu.Accel.TCG_RAM_PAD).
 
 Plain QEMU, no vmlab: boots vmlab's guest image (guest/build.sh) with the memory workload, migrates
 it over loopback TCP to a second QEMU started with -S -incoming defer, and compares the two RAM

@@ -1,30 +1,22 @@
 package org.vmlab.emu;
 
-import org.vmlab.api.memory.Xxh64;
-
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.BufferOverflowException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Objects;
 
 import org.vmlab.api.memory.DirtyLog;
-import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
-import org.vmlab.api.memory.Xxh64;
+import org.vmlab.backend.support.memory.MappedGuestMemory;
+import org.vmlab.backend.support.memory.MappedPages;
 
 /**
- * Guest memory off the Java heap: a sparse file mapped in chunks of at most 1 GiB, so a multi-GiB
+ * Guest memory off the Java heap: a sparse file mapped by {@link MappedPages}, so a multi-GiB
  * guest costs the heap only its dirty bitmap. The file is unlinked right after mapping (on
  * systems that allow it), so a crashed JVM leaves nothing behind; the mapping stays valid until
  * its buffers are garbage-collected. Words are little-endian.
@@ -41,20 +33,15 @@ import org.vmlab.api.memory.Xxh64;
  * reordering, allowed even on x86) and a write could be lost from every sync. When the log is not
  * running the writer skips all of this (one volatile read of a null field).
  */
-public final class EmuGuestMemory implements GuestMemory {
+public final class EmuGuestMemory extends MappedGuestMemory {
 
-    /** Chunk size of the mapping: 1 GiB, a multiple of the page size. */
-    static final int CHUNK_SHIFT = 30;
-    static final long CHUNK_SIZE = 1L << CHUNK_SHIFT;
-    private static final long CHUNK_MASK = CHUNK_SIZE - 1;
+    /** Chunk size of the mapping (see {@link MappedPages}). */
+    static final long CHUNK_SIZE = MappedPages.CHUNK_SIZE;
 
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final String owner;
-    private final long size;
-    private final long pageCount;
     private final Path file;
-    private volatile ByteBuffer[] chunks;
     private volatile boolean fileDeleted;
     private final DirtyLogImpl dirtyLog = new DirtyLogImpl();
 
@@ -69,12 +56,10 @@ public final class EmuGuestMemory implements GuestMemory {
      */
     private volatile EmuPostcopyMemory postcopy;
 
-    private EmuGuestMemory(String owner, long size, Path file, ByteBuffer[] chunks, boolean deleted) {
+    private EmuGuestMemory(String owner, MappedPages ram, Path file, boolean deleted) {
+        super(ram);
         this.owner = owner;
-        this.size = size;
-        this.pageCount = size >>> Pages.SHIFT;
         this.file = file;
-        this.chunks = chunks;
         this.fileDeleted = deleted;
         this.postcopyMemory = new EmuPostcopyMemory(this, owner);
     }
@@ -93,23 +78,10 @@ public final class EmuGuestMemory implements GuestMemory {
         Path file = Files.createTempFile(dir, owner + "-", ".mem");
         boolean ok = false;
         try {
-            ByteBuffer[] chunks;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
-                ch.truncate(0);
-                // Sparse: setting the size allocates nothing.
-                ch.position(sizeBytes - 1);
-                ch.write(ByteBuffer.wrap(new byte[1]));
-                int n = (int) ((sizeBytes + CHUNK_SIZE - 1) >>> CHUNK_SHIFT);
-                chunks = new ByteBuffer[n];
-                for (int i = 0; i < n; i++) {
-                    long start = (long) i << CHUNK_SHIFT;
-                    long len = Math.min(CHUNK_SIZE, sizeBytes - start);
-                    MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, start, len);
-                    m.order(ByteOrder.LITTLE_ENDIAN);
-                    chunks[i] = m;
-                }
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                f.setLength(sizeBytes); // sparse: setting the size allocates nothing
             }
+            MappedPages ram = MappedPages.map(file, owner, sizeBytes);
             boolean deleted;
             try {
                 Files.delete(file);
@@ -117,7 +89,7 @@ public final class EmuGuestMemory implements GuestMemory {
             } catch (IOException e) {
                 deleted = false; // e.g. Windows: delete on close instead
             }
-            EmuGuestMemory mem = new EmuGuestMemory(owner, sizeBytes, file, chunks, deleted);
+            EmuGuestMemory mem = new EmuGuestMemory(owner, ram, file, deleted);
             ok = true;
             return mem;
         } finally {
@@ -133,16 +105,11 @@ public final class EmuGuestMemory implements GuestMemory {
     }
 
     /** Drops the mapping and deletes the file; later accesses throw IllegalStateException. */
-    /** Guests at least this large trigger a collection when closed, to return their pages. */
-    private static final long RECLAIM_AT_CLOSE_BYTES = 64L << 20;
-
     void close() {
-        boolean wasOpen = chunks != null;
         EmuPostcopyMemory pc = postcopy;
         if (pc != null) {
             pc.abort("VM destroyed");
         }
-        chunks = null;
         bitmap = null;
         if (!fileDeleted) {
             try {
@@ -152,190 +119,76 @@ public final class EmuGuestMemory implements GuestMemory {
                 throw new UncheckedIOException(e);
             }
         }
-        if (wasOpen && size >= RECLAIM_AT_CLOSE_BYTES) {
-            // The guest's pages go back to the host only when the mapped buffers are collected
-            // (Java has no safe unmap). With guests off the heap, the heap may not fill for a long
-            // time, so gigabytes of /dev/shm would stay taken: collect now.
-            System.gc();
-        }
+        ram.close();
     }
 
     boolean isClosed() {
-        return chunks == null;
+        return ram.isClosed();
     }
 
-    private ByteBuffer[] chunks() {
-        ByteBuffer[] c = chunks;
-        if (c == null) {
-            throw new IllegalStateException("the memory of VM '" + owner + "' is gone (VM destroyed)");
-        }
-        return c;
-    }
 
-    @Override
-    public long sizeBytes() {
-        return size;
-    }
 
-    @Override
-    public long pageCount() {
-        return pageCount;
-    }
-
-    private void checkPages(long pfn, long pages) {
-        if (pfn < 0 || pages < 0 || pfn > pageCount - pages) {
-            throw new IndexOutOfBoundsException("pages [" + pfn + ", " + (pfn + pages)
-                    + ") out of guest memory [0, " + pageCount + ")");
-        }
-    }
-
-    @Override
-    public void readPage(long pfn, ByteBuffer dst) {
-        Objects.checkIndex(pfn, pageCount);
-        if (dst.remaining() < Pages.SIZE) {
-            throw new BufferOverflowException();
-        }
-        EmuPostcopyMemory pc = postcopy;
-        if (pc != null) {
-            pc.access(pfn);
-        }
-        long off = pfn << Pages.SHIFT;
-        ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
-        int pos = dst.position();
-        dst.put(pos, c, (int) (off & CHUNK_MASK), Pages.SIZE);
-        dst.position(pos + Pages.SIZE);
-    }
-
-    @Override
-    public void writePage(long pfn, ByteBuffer src) {
-        Objects.checkIndex(pfn, pageCount);
-        if (src.remaining() < Pages.SIZE) {
-            throw new BufferUnderflowException();
-        }
-        EmuPostcopyMemory pc = postcopy;
-        if (pc != null) {
-            pc.access(pfn);
-        }
-        long off = pfn << Pages.SHIFT;
-        ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
-        int pos = src.position();
-        c.put((int) (off & CHUNK_MASK), src, pos, Pages.SIZE);
-        src.position(pos + Pages.SIZE);
-        markDirty(pfn);
-    }
-
-    @Override
-    public void read(long pfn, int pages, ByteBuffer dst) {
-        checkPages(pfn, pages);
-        long bytes = (long) pages << Pages.SHIFT;
-        if (dst.remaining() < bytes) {
-            throw new BufferOverflowException();
-        }
+    /** Checks the range, then waits for its pages while postcopy runs. */
+    private void access(long pfn, int pages) {
+        ram.checkPages(pfn, pages);
         EmuPostcopyMemory pc = postcopy;
         if (pc != null) {
             pc.access(pfn, pages);
         }
-        ByteBuffer[] cs = chunks();
-        long off = pfn << Pages.SHIFT;
-        long end = off + bytes;
-        int pos = dst.position();
-        while (off < end) {
-            int inChunk = (int) (off & CHUNK_MASK);
-            int n = (int) Math.min(end - off, CHUNK_SIZE - inChunk);
-            dst.put(pos, cs[(int) (off >>> CHUNK_SHIFT)], inChunk, n);
-            pos += n;
-            off += n;
+    }
+
+    /** Waits for the page of a checked word while postcopy runs. */
+    private void accessWord(long offset) {
+        EmuPostcopyMemory pc = postcopy;
+        if (pc != null) {
+            pc.access(offset >>> Pages.SHIFT);
         }
-        dst.position(pos);
+    }
+
+
+
+    @Override
+    public void read(long pfn, int pages, ByteBuffer dst) {
+        access(pfn, pages);
+        ram.read(pfn, pages, dst);
     }
 
     @Override
     public void write(long pfn, int pages, ByteBuffer src) {
-        checkPages(pfn, pages);
-        long bytes = (long) pages << Pages.SHIFT;
-        if (src.remaining() < bytes) {
-            throw new BufferUnderflowException();
+        access(pfn, pages);
+        ram.write(pfn, pages, src);
+        if (pages == 1) {
+            markDirty(pfn);
+        } else {
+            markDirty(pfn, pages);
         }
-        EmuPostcopyMemory pc = postcopy;
-        if (pc != null) {
-            pc.access(pfn, pages);
-        }
-        ByteBuffer[] cs = chunks();
-        long off = pfn << Pages.SHIFT;
-        long end = off + bytes;
-        int pos = src.position();
-        while (off < end) {
-            int inChunk = (int) (off & CHUNK_MASK);
-            int n = (int) Math.min(end - off, CHUNK_SIZE - inChunk);
-            cs[(int) (off >>> CHUNK_SHIFT)].put(inChunk, src, pos, n);
-            pos += n;
-            off += n;
-        }
-        src.position(pos);
-        markDirty(pfn, pages);
-    }
-
-    private long checkWord(long offset) {
-        if ((offset & 7) != 0) {
-            throw new IllegalArgumentException("word offset must be a multiple of 8: " + offset);
-        }
-        if (offset < 0 || offset >= size) {
-            throw new IndexOutOfBoundsException("word offset " + offset
-                    + " out of guest memory [0, " + size + ")");
-        }
-        return offset;
     }
 
     @Override
     public long getLong(long offset) {
-        checkWord(offset);
-        EmuPostcopyMemory pc = postcopy;
-        if (pc != null) {
-            pc.access(offset >>> Pages.SHIFT);
-        }
-        return chunks()[(int) (offset >>> CHUNK_SHIFT)].getLong((int) (offset & CHUNK_MASK));
+        ram.checkWord(offset);
+        accessWord(offset);
+        return ram.getLong(offset);
     }
 
     @Override
     public void putLong(long offset, long value) {
-        checkWord(offset);
-        EmuPostcopyMemory pc = postcopy;
-        if (pc != null) {
-            pc.access(offset >>> Pages.SHIFT);
-        }
-        chunks()[(int) (offset >>> CHUNK_SHIFT)].putLong((int) (offset & CHUNK_MASK), value);
+        ram.checkWord(offset);
+        accessWord(offset);
+        ram.putLong(offset, value);
         markDirty(offset >>> Pages.SHIFT);
     }
 
     @Override
     public boolean isZero(long pfn) {
-        Objects.checkIndex(pfn, pageCount);
-        EmuPostcopyMemory pc = postcopy;
-        if (pc != null) {
-            pc.access(pfn);
-        }
-        long off = pfn << Pages.SHIFT;
-        ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
-        int base = (int) (off & CHUNK_MASK);
-        for (int i = 0; i < Pages.SIZE; i += 32) {
-            if ((c.getLong(base + i) | c.getLong(base + i + 8) | c.getLong(base + i + 16)
-                    | c.getLong(base + i + 24)) != 0) {
-                return false;
-            }
-        }
-        return true;
+        access(pfn, 1);
+        return ram.isZero(pfn);
     }
 
     @Override
     public long pageHash(long pfn) {
-        Objects.checkIndex(pfn, pageCount);
-        EmuPostcopyMemory pc = postcopy;
-        if (pc != null) {
-            pc.access(pfn);
-        }
-        long off = pfn << Pages.SHIFT;
-        ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
-        return Xxh64.hash(c, (int) (off & CHUNK_MASK), Pages.SIZE, 0);
+        access(pfn, 1);
+        return ram.hash(pfn);
     }
 
     /**
@@ -343,12 +196,7 @@ public final class EmuGuestMemory implements GuestMemory {
      * into a fresh VM, and postcopy fills).
      */
     void fillFromSnapshot(long pfn, ByteBuffer src) {
-        Objects.checkIndex(pfn, pageCount);
-        long off = pfn << Pages.SHIFT;
-        ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
-        int pos = src.position();
-        c.put((int) (off & CHUNK_MASK), src, pos, Pages.SIZE);
-        src.position(pos + Pages.SIZE);
+        ram.write(pfn, 1, src);
     }
 
     @Override
@@ -411,7 +259,7 @@ public final class EmuGuestMemory implements GuestMemory {
                 throw new IllegalStateException("the dirty log of VM '" + owner
                         + "' is already running (another migration owns it)");
             }
-            bitmap = new long[(int) ((pageCount + 63) >>> 6)];
+            bitmap = new long[(int) ((pageCount() + 63) >>> 6)];
         }
 
         @Override
@@ -426,7 +274,7 @@ public final class EmuGuestMemory implements GuestMemory {
                     out[i] = (long) WORDS.getAndSet(b, i, 0L);
                 }
             }
-            return PageSet.ofBitmap(pageCount, out);
+            return PageSet.ofBitmap(pageCount(), out);
         }
 
         @Override

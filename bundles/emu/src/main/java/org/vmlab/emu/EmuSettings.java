@@ -1,10 +1,12 @@
 package org.vmlab.emu;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmlab.backend.support.config.BackendConfig;
 
 /**
  * Where an {@link EmuBackend} keeps its files and how much guest memory it may hand out.
@@ -14,6 +16,7 @@ import java.util.Objects;
  * @param maxGuestMemoryBytes the most guest memory all VMs together may have, {@code > 0}
  */
 public record EmuSettings(Path memoryDir, Path stateDir, long maxGuestMemoryBytes) {
+    private static final Logger LOG = LoggerFactory.getLogger(EmuSettings.class);
 
     /** The default memory folder when /dev/shm exists. */
     public static final Path SHM_DIR = Path.of("/dev/shm/vmlab-emu");
@@ -45,6 +48,16 @@ public record EmuSettings(Path memoryDir, Path stateDir, long maxGuestMemoryByte
         return new EmuSettings(defaultMemoryDir(karafData), state, defaultMaxGuestMemory());
     }
 
+    /** The settings of a configuration; a blank setting takes the default of {@link #defaults}. */
+    static EmuSettings of(EmuBackend.Config config, Path karafData) {
+        EmuSettings d = defaults(karafData);
+        return new EmuSettings(
+                BackendConfig.blank(config.memoryDir()) ? d.memoryDir() : Path.of(config.memoryDir().trim()),
+                BackendConfig.blank(config.stateDir()) ? d.stateDir() : Path.of(config.stateDir().trim()),
+                BackendConfig.size(config.maxGuestMemory(), d.maxGuestMemoryBytes(), "org.vmlab.emu maxGuestMemory",
+                        LOG));
+    }
+
     static Path defaultMemoryDir(Path karafData) {
         return Files.isDirectory(SHM_DIR.getParent()) ? SHM_DIR
                 : karafData.resolve("vmlab").resolve("emu").resolve("memory");
@@ -52,20 +65,8 @@ public record EmuSettings(Path memoryDir, Path stateDir, long maxGuestMemoryByte
 
     /** 75% of physical RAM (1 GiB if the JVM cannot tell). */
     public static long defaultMaxGuestMemory() {
-        long ram = physicalMemory();
+        long ram = BackendConfig.physicalMemory();
         long cap = ram > 0 ? ram / 4 * 3 : 1L << 30;
         return Math.max(4096, cap & ~4095L);
-    }
-
-    static long physicalMemory() {
-        try {
-            OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-            if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-                return sun.getTotalMemorySize();
-            }
-        } catch (LinkageError e) {
-            // com.sun.management not visible (an OSGi framework without boot delegation for it)
-        }
-        return -1;
     }
 }

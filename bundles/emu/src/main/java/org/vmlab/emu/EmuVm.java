@@ -1,65 +1,50 @@
 package org.vmlab.emu;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.storage.BlockDevice;
-import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.PauseResult;
-import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
-import org.vmlab.api.vm.VmStateListener;
 import org.vmlab.api.workload.Workload;
 import org.vmlab.api.workload.WorkloadRun;
+import org.vmlab.backend.support.vm.BackendVm;
 
 /**
  * One emu VM: off-heap guest memory, vCPU threads, a guest OS with a page cache over the disk
  * image, and the workload run driving it. Lifecycle methods are serialized on one lock; the
  * accessors are lock-free.
  */
-public final class EmuVm implements Vm {
+public final class EmuVm extends BackendVm {
     private static final Logger LOG = LoggerFactory.getLogger(EmuVm.class);
 
     private final EmuBackend backend;
-    private final String id;
-    private final VmSpec spec;
     private final EmuGuestMemory memory;
     private final EmuDisk disk;
     private final EmuGuestOs guestOs;
     private final EmuVcpus vcpus;
-    private final List<DeviceSpec> devices;
-    private final CopyOnWriteArrayList<VmStateListener> listeners = new CopyOnWriteArrayList<>();
-    private final Object lock = new Object();
 
-    private volatile VmState state;
-    private volatile WorkloadRun run;
     /** A workload to resume from guest memory on the next resume() (restored or incoming VM). */
     private String pendingWorkload;
     private Map<String, String> pendingParameters = Map.of();
-    private boolean destroyed;
     /** Prepared by prepareIncoming and not yet given device state. */
     private boolean awaitingDeviceState;
 
     EmuVm(EmuBackend backend, String id, VmSpec spec, EmuGuestMemory memory, EmuDisk disk,
           EmuGuestOs guestOs, EmuVcpus vcpus, VmState initial) {
+        super(backend.registry(), id, spec, initial);
         this.backend = backend;
-        this.id = id;
-        this.spec = spec;
         this.memory = memory;
         this.disk = disk;
         this.guestOs = guestOs;
         this.vcpus = vcpus;
-        this.devices = List.copyOf(spec.devices());
-        this.state = initial;
         memory.emuPostcopy().onFailure(reason -> {
             LOG.error("VM '{}' failed: {}", id, reason);
             fail();
@@ -69,26 +54,6 @@ public final class EmuVm implements Vm {
     // ------------------------------------------------------------ accessors
 
     @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public VmSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public String backend() {
-        return EmuBackend.NAME;
-    }
-
-    @Override
-    public VmState state() {
-        return state;
-    }
-
-    @Override
     public EmuGuestMemory memory() {
         return memory;
     }
@@ -96,11 +61,6 @@ public final class EmuVm implements Vm {
     @Override
     public Optional<BlockDevice> disk() {
         return Optional.ofNullable(disk);
-    }
-
-    @Override
-    public List<DeviceSpec> devices() {
-        return devices;
     }
 
     @Override
@@ -119,39 +79,16 @@ public final class EmuVm implements Vm {
     }
 
     @Override
-    public Optional<WorkloadRun> workload() {
-        return Optional.ofNullable(run);
+    protected boolean vcpusPaused() {
+        return vcpus.isPaused();
     }
 
     // ------------------------------------------------------------ lifecycle
 
-    private void requireAlive(String what) {
-        VmState s = state;
-        if (destroyed || s.isFinal()) {
-            throw new VmlabException("cannot " + what + " VM '" + id + "': it is "
-                    + s.name().toLowerCase());
-        }
-    }
-
-    private void setState(VmState to) {
-        VmState from = state;
-        if (from == to) {
-            return;
-        }
-        state = to;
-        for (VmStateListener l : listeners) {
-            try {
-                l.stateChanged(this, from, to);
-            } catch (RuntimeException e) {
-                LOG.warn("state listener {} of VM '{}' failed: {}", l, id, e.toString());
-            }
-        }
-    }
-
     /** Starts the spec's workload on a freshly created, running VM. */
-    void startWorkload(Workload w, String name, Map<String, String> parameters) {
+    void startWorkload(Workload w, Map<String, String> parameters) {
         synchronized (lock) {
-            run = w.start(this, parameters);
+            setWorkloadRun(w.start(this, parameters));
         }
     }
 
@@ -169,8 +106,7 @@ public final class EmuVm implements Vm {
             if (pendingWorkload != null) {
                 return pendingWorkload;
             }
-            WorkloadRun r = run;
-            return r != null ? r.workload() : null;
+            return workload().map(WorkloadRun::workload).orElse(null);
         }
     }
 
@@ -179,8 +115,7 @@ public final class EmuVm implements Vm {
             if (pendingWorkload != null) {
                 return pendingParameters;
             }
-            WorkloadRun r = run;
-            return r != null ? r.parameters() : Map.of();
+            return workload().map(WorkloadRun::parameters).orElse(Map.of());
         }
     }
 
@@ -189,7 +124,7 @@ public final class EmuVm implements Vm {
         synchronized (lock) {
             requireAlive("pause");
             PauseResult r = vcpus.pause();
-            if (state == VmState.RUNNING) {
+            if (state() == VmState.RUNNING) {
                 setState(VmState.PAUSED);
             }
             return r;
@@ -203,21 +138,21 @@ public final class EmuVm implements Vm {
             if (pendingWorkload != null) {
                 Optional<Workload> w = backend.lookupWorkload(pendingWorkload);
                 if (w.isEmpty()) {
-                    throw new VmlabException("cannot resume VM '" + id + "': its workload '"
+                    throw new VmlabException("cannot resume VM '" + id() + "': its workload '"
                             + pendingWorkload + "' is not installed");
                 }
                 try {
-                    run = w.get().resume(this, pendingParameters);
+                    setWorkloadRun(w.get().resume(this, pendingParameters));
                 } catch (RuntimeException e) {
                     setState(VmState.FAILED);
-                    throw new VmlabException("cannot resume VM '" + id + "': workload '"
+                    throw new VmlabException("cannot resume VM '" + id() + "': workload '"
                             + pendingWorkload + "' could not continue: " + e.getMessage(), e);
                 }
                 pendingWorkload = null;
                 pendingParameters = Map.of();
             }
             vcpus.resume();
-            if (state == VmState.PAUSED || state == VmState.CREATED) {
+            if (state() == VmState.PAUSED || state() == VmState.CREATED) {
                 setState(VmState.RUNNING);
             }
         }
@@ -226,30 +161,6 @@ public final class EmuVm implements Vm {
     @Override
     public void throttle(double fraction) {
         vcpus.throttle(fraction);
-    }
-
-    @Override
-    public void beginMigration() {
-        synchronized (lock) {
-            VmState s = state;
-            if (s == VmState.MIGRATING) {
-                throw new VmlabException("VM '" + id + "' is already migrating");
-            }
-            if (s != VmState.RUNNING && s != VmState.PAUSED) {
-                throw new VmlabException("cannot migrate VM '" + id + "': it is "
-                        + s.name().toLowerCase() + ", not running or paused");
-            }
-            setState(VmState.MIGRATING);
-        }
-    }
-
-    @Override
-    public void endMigration() {
-        synchronized (lock) {
-            if (state == VmState.MIGRATING) {
-                setState(vcpus.isPaused() ? VmState.PAUSED : VmState.RUNNING);
-            }
-        }
     }
 
     /** Marks this VM as an incoming (migration destination) VM that takes device state. */
@@ -273,14 +184,14 @@ public final class EmuVm implements Vm {
         synchronized (lock) {
             requireAlive("load device state into");
             if (!awaitingDeviceState) {
-                throw new VmlabException("cannot load device state into VM '" + id
+                throw new VmlabException("cannot load device state into VM '" + id()
                         + "': it was not prepared as an incoming VM, or has its device state already");
             }
             EmuDeviceState.Decoded d = EmuDeviceState.decode(state, this);
             try {
                 guestOs.importState(d.guestOs());
             } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new VmlabException("cannot load device state into VM '" + id
+                throw new VmlabException("cannot load device state into VM '" + id()
                         + "': its guest OS state does not fit: " + e.getMessage(), e);
             }
             awaitingDeviceState = false;
@@ -294,7 +205,7 @@ public final class EmuVm implements Vm {
         Objects.requireNonNull(file, "file");
         synchronized (lock) {
             requireAlive("snapshot");
-            Path target = backend.resolveStatePath(file);
+            Path target = backend.resolveSnapshotPath(file);
             boolean wasRunning = !vcpus.isPaused();
             vcpus.pause();
             try {
@@ -308,51 +219,20 @@ public final class EmuVm implements Vm {
     }
 
     @Override
-    public void destroy() {
-        synchronized (lock) {
-            if (destroyed) {
-                return;
-            }
-            destroyed = true;
-            WorkloadRun r = run;
-            if (r != null) {
-                try {
-                    r.stop();
-                } catch (RuntimeException e) {
-                    LOG.warn("workload of VM '{}' failed to stop: {}", id, e.toString());
-                }
-            }
-            vcpus.destroy();
-            memory.close();
-            if (disk != null) {
-                disk.close();
-            }
-            backend.removed(this);
-            setState(VmState.STOPPED);
+    protected void release() {
+        vcpus.destroy();
+        memory.close();
+        if (disk != null) {
+            disk.close();
         }
     }
 
     /** Marks the VM failed (e.g. a broken restore); only destroy is useful afterwards. */
     void fail() {
         synchronized (lock) {
-            if (!destroyed) {
+            if (!isDestroyed()) {
                 setState(VmState.FAILED);
             }
         }
-    }
-
-    @Override
-    public void addStateListener(VmStateListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
-    }
-
-    @Override
-    public void removeStateListener(VmStateListener listener) {
-        listeners.remove(listener);
-    }
-
-    @Override
-    public String toString() {
-        return "emu VM '" + id + "' (" + state.name().toLowerCase() + ")";
     }
 }

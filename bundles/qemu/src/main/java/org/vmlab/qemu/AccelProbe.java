@@ -21,10 +21,10 @@ final class AccelProbe {
     private AccelProbe() {
     }
 
-    static QemuBackend.Accel choose(QemuSettings s) {
-        QemuBackend.Accel a = decide(s).withVersion(version(s.qemuBinary()));
+    static Accel choose(QemuSettings s) {
+        Accel a = decide(s).withVersion(version(s.qemuBinary()));
         LOG.info("qemu backend: accelerator {} ({}), QEMU {}{}", a.name(), a.reason(), a.qemuVersion(),
-                a.needsRamPad() ? "; guests get " + QemuBackend.TCG_RAM_PAD
+                a.needsRamPad() ? "; guests get " + Accel.TCG_RAM_PAD
                         + " bytes more RAM so QEMU's own migration keeps every TCG write" : "");
         return a;
     }
@@ -57,21 +57,21 @@ final class AccelProbe {
         return m.find() ? m.group(1) : "";
     }
 
-    private static QemuBackend.Accel decide(QemuSettings s) {
+    private static Accel decide(QemuSettings s) {
         switch (s.accelerator()) {
             case "tcg":
-                return new QemuBackend.Accel("tcg", "configured");
+                return new Accel("tcg", "configured");
             case "kvm":
-                return new QemuBackend.Accel("kvm", "configured");
+                return new Accel("kvm", "configured");
             default:
                 break;
         }
         Path kvm = Path.of("/dev/kvm");
         if (!Files.isReadable(kvm) || !Files.isWritable(kvm)) {
-            return new QemuBackend.Accel("tcg", "/dev/kvm is missing or not usable by this user");
+            return new Accel("tcg", "/dev/kvm is missing or not usable by this user");
         }
         if (!Files.isReadable(s.kernel())) {
-            return new QemuBackend.Accel("tcg", "KVM not probed: no guest kernel at " + s.kernel());
+            return new Accel("tcg", "KVM not probed: no guest kernel at " + s.kernel());
         }
         Path dir = null;
         Process p = null;
@@ -89,17 +89,17 @@ final class AccelProbe {
             long ms = (System.nanoTime() - t0) / 1_000_000;
             String out = Files.exists(console) ? Files.readString(console, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
             if (exited && (out.contains("Kernel panic") || out.contains("VFS:"))) {
-                return new QemuBackend.Accel("kvm", "a probe boot under KVM reached the kernel's root mount in " + ms + " ms");
+                return new Accel("kvm", "a probe boot under KVM reached the kernel's root mount in " + ms + " ms");
             }
-            return new QemuBackend.Accel("tcg", exited
+            return new Accel("tcg", exited
                     ? "a probe boot under KVM ended without reaching the kernel's root mount"
                     : "a probe boot under KVM did not reach the kernel's root mount within "
                             + s.kvmProbeTimeout().toMillis() + " ms (nested KVM hangs)");
         } catch (IOException e) {
-            return new QemuBackend.Accel("tcg", "KVM probe could not run: " + e.getMessage());
+            return new Accel("tcg", "KVM probe could not run: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new QemuBackend.Accel("tcg", "KVM probe interrupted");
+            return new Accel("tcg", "KVM probe interrupted");
         } finally {
             if (p != null) {
                 QemuProcess.killHandle(p.toHandle(), java.time.Duration.ofSeconds(2));

@@ -6,13 +6,8 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -25,20 +20,13 @@ import org.slf4j.LoggerFactory;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.migration.MigrationContext;
-import org.vmlab.api.migration.MigrationListener;
-import org.vmlab.api.migration.MigrationPhase;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
-import org.vmlab.api.migration.MigrationStatus;
-import org.vmlab.api.migration.NativeTunnel;
 import org.vmlab.api.migration.NativeTunnels;
-import org.vmlab.api.migration.RoundStats;
-import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.api.migration.TransferEngine;
-import org.vmlab.api.migration.Verification;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmBackend;
-import org.vmlab.api.workload.ThroughputSample;
 
 /**
  * QEMU's own live migration as a vmlab engine, the baseline vmlab's engines are compared with.
@@ -53,6 +41,7 @@ import org.vmlab.api.workload.ThroughputSample;
  * (true/false) to capabilities. {@code query-migrate} is polled each second into the timeline and
  * its final figures become the report. On failure or cancel the source runs on ({@code cont}) and
  * the destination is destroyed; on success the source is destroyed, as with every vmlab engine.
+ * One migration runs in a {@link NativeMigration}; what it measures is {@link NativeTelemetry}'s.
  */
 @Component(service = TransferEngine.class, property = {
         "vmlab.family=engine",
@@ -62,8 +51,14 @@ import org.vmlab.api.workload.ThroughputSample;
 public final class QemuNativeEngine implements TransferEngine {
     public static final String NAME = "qemu-native";
     private static final Logger LOG = LoggerFactory.getLogger(QemuNativeEngine.class);
-    static final Set<String> OPTIONS = Set.of("xbzrle", "auto-converge", "postcopy-ram");
-    private static final Duration T = QemuVm.QMP_TIMEOUT;
+    /** QEMU's migration capabilities a plan may switch on, by their QEMU names. */
+    static final List<Parameter> OPTIONS = List.of(
+            Parameter.bool("xbzrle", "false",
+                    "QEMU's XBZRLE: pages sent again go as compressed deltas against a cache of what was sent"),
+            Parameter.bool("auto-converge", "false",
+                    "QEMU slows the vCPUs step by step while the guest dirties memory faster than it is sent"),
+            Parameter.bool("postcopy-ram", "false",
+                    "switch to postcopy after the first full pass; this node only, guest RAM on tmpfs or hugetlbfs"));
     /** QEMU has no "unlimited": its default cap is 128 MiB/s, so an unlimited link asks for 100 GiB/s. */
     static final long UNLIMITED_BANDWIDTH = 100L << 30;
 
@@ -124,395 +119,22 @@ public final class QemuNativeEngine implements TransferEngine {
         return Optional.empty();
     }
 
-    @Override
-    public MigrationReport migrate(MigrationPlan plan, MigrationContext context) {
-        return new Run(plan, context).run();
+    QemuBackend backend() {
+        return backend;
     }
 
-    private final class Run {
-        final MigrationPlan plan;
-        final MigrationContext ctx;
-        final MigrationListener listener;
-        final Vm vm;
-        final long t0 = System.nanoTime();
-        final List<TimelineSample> timeline = new ArrayList<>();
-        final List<RoundStats> rounds = new ArrayList<>();
-        QemuVm dst;
-        /** The tunnel to another node's QEMU, for a remote plan. */
-        NativeTunnel tunnel;
-        /** COMMIT went to the destination node: from then on the destination may run the guest. */
-        boolean commitSent;
-        boolean sourceMigrating;
-        Verification verdict = Verification.NOT_REQUESTED;
-        /** The latest query-migrate answer of the source, once QEMU's migration runs. */
-        Map<String, Object> lastQuery;
-        /** QEMU was told to switch to postcopy: from then on the destination may run the guest. */
-        boolean postcopyStarted;
+    NativeTunnels tunnels() {
+        return tunnels;
+    }
 
-        Run(MigrationPlan plan, MigrationContext ctx) {
-            this.plan = plan;
-            this.ctx = ctx;
-            this.listener = ctx.listener();
-            this.vm = ctx.vm();
-        }
+    @Override
+    public List<Parameter> options() {
+        return OPTIONS;
+    }
 
-        private String destinationText() {
-            return plan.isLocal() ? MigrationReport.LOCAL : plan.destination().toString();
-        }
-
-        private MigrationReport failed(MigrationStatus status, String why) {
-            cleanupAfterFailure();
-            if (postcopyStarted && vm instanceof QemuVm src && !src.vcpusRunning()) {
-                why += "; the source stays paused: QEMU had switched to postcopy, so the destination may"
-                        + " have run the guest and QEMU will not resume the source";
-            }
-            if (commitSent && vm instanceof QemuVm src && !src.state().isFinal()) {
-                why += "; the source stays paused: the destination node got the commit and may run the guest";
-            }
-            if (lastQuery != null) {
-                // QEMU got as far as moving memory: its figures say how far, next to why it failed.
-                return report(lastQuery, status, verdict, why);
-            }
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            return new MigrationReport(plan.id(), status, NAME, String.valueOf(plan.ordering()), vm.id(),
-                    destinationText(), ms, 0, 0, 0, 0, rounds.size(), 0, 0, 0, verdict, why,
-                    rounds, timeline);
-        }
-
-        MigrationReport run() {
-            Optional<String> no = unsupportedReason(vm);
-            if (no.isPresent()) {
-                return failed(MigrationStatus.FAILED, no.get());
-            }
-            QemuBackend b = backend;
-            if (b == null) {
-                return failed(MigrationStatus.FAILED, "the qemu backend is not available");
-            }
-            Set<String> unknown = new TreeSet<>(plan.options().keySet());
-            unknown.removeAll(OPTIONS);
-            if (!unknown.isEmpty()) {
-                return failed(MigrationStatus.FAILED, "qemu-native takes options " + new TreeSet<>(OPTIONS)
-                        + " (true/false), not " + unknown);
-            }
-            NativeTunnels t = tunnels; // bound for this migration
-            if (!plan.isLocal()) {
-                if (plan.streams() > 1) {
-                    return failed(MigrationStatus.FAILED, "qemu-native to another node takes one stream, not "
-                            + plan.streams() + ": multifd needs a connection per channel, and vmlab's tunnel carries one");
-                }
-                boolean postcopy;
-                try {
-                    postcopy = bool("postcopy-ram");
-                } catch (IllegalArgumentException e) {
-                    return failed(MigrationStatus.FAILED, e.getMessage());
-                }
-                if (postcopy) {
-                    return failed(MigrationStatus.FAILED, "qemu-native to another node cannot do postcopy-ram:"
-                            + " it needs a return path from the destination QEMU, which vmlab's tunnel does not carry");
-                }
-                if (t == null) {
-                    return failed(MigrationStatus.FAILED, "qemu-native to another node needs vmlab's migration"
-                            + " tunnel (feature vmlab-engines), which is not running on this node");
-                }
-            }
-            if (bool("postcopy-ram")) {
-                Optional<String> why = postcopyUnsupported(b.settings().runRoot());
-                if (why.isPresent()) {
-                    return failed(MigrationStatus.FAILED, why.get());
-                }
-            }
-            QemuVm src = (QemuVm) vm;
-            try {
-                phase(MigrationPhase.SETUP);
-                Map<String, Boolean> caps = new LinkedHashMap<>();
-                caps.put("x-ignore-shared", false); // QEMU moves the RAM itself here
-                caps.put("events", true);
-                for (String o : OPTIONS) {
-                    caps.put(o, bool(o));
-                }
-                caps.put("multifd", plan.streams() > 1);
-                if (!plan.isLocal()) {
-                    return remote(src, caps, t);
-                }
-                dst = b.prepareNativeIncoming(src.spec(), plan.verify());
-                src.setCapabilities(caps);
-                dst.setCapabilities(caps);
-                if (plan.streams() > 1) {
-                    Map<String, Object> p = Map.of("multifd-channels", plan.streams());
-                    src.qmp().execute("migrate-set-parameters", p, T);
-                    dst.qmp().execute("migrate-set-parameters", p, T);
-                }
-                String uri = "tcp:127.0.0.1:" + freePort();
-                dst.qmp().execute("migrate-incoming", Map.of("uri", uri), T);
-                Map<String, Object> last = migrateTo(src, uri, caps.get("postcopy-ram"));
-                MigrationReport unfinished = unlessCompleted(last, null);
-                if (unfinished != null) {
-                    return unfinished;
-                }
-                dst.awaitMigration("receiving the migration");
-                Verification verified = Verification.NOT_REQUESTED;
-                if (plan.verify()) {
-                    phase(MigrationPhase.VERIFY);
-                    String bad = compareMemory(src.memory(), dst.memory());
-                    if (bad != null) {
-                        // The source is intact (stopped in postmigrate): it runs on, the copy goes.
-                        verdict = Verification.FAILED;
-                        return failed(MigrationStatus.FAILED, "verification failed: " + bad);
-                    }
-                    verified = Verification.PASSED;
-                    dst.qmp().execute("cont", null, T);
-                }
-                dst.nativeIncomingDone();
-                dst.endMigration();
-                return handedOver(src, last, verified);
-            } catch (RuntimeException e) {
-                LOG.warn("migration {} of VM '{}' failed: {}", plan.id(), vm.id(), e.toString());
-                return failed(MigrationStatus.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
-            }
-        }
-
-        /**
-         * To another node: the destination node's QEMU gets the same capabilities through the
-         * tunnel's open request and waits paused; the source QEMU migrates into the tunnel's
-         * loopback port. After QEMU completes, the destination confirms it loaded everything, the
-         * hashes are compared (verify), and COMMIT resumes it there.
-         */
-        private MigrationReport remote(QemuVm src, Map<String, Boolean> caps, NativeTunnels t) {
-            Map<String, String> settings = new LinkedHashMap<>();
-            caps.forEach((k, v) -> settings.put(QemuNativeIncoming.CAPABILITY + k, v.toString()));
-            tunnel = t.open(plan.destination(), src.spec(), settings, plan.network().rate());
-            src.setCapabilities(caps);
-            Map<String, Object> last = migrateTo(src, "tcp:127.0.0.1:" + tunnel.localPort(), false);
-            MigrationReport unfinished = unlessCompleted(last, tunnel.failure().orElse(null));
-            if (unfinished != null) {
-                return unfinished;
-            }
-            tunnel.awaitLoaded(REMOTE_LOAD_TIMEOUT);
-            Verification verified = Verification.NOT_REQUESTED;
-            if (plan.verify()) {
-                phase(MigrationPhase.VERIFY);
-                String bad = compareHashes(src.memory(), tunnel.remotePageHashes());
-                if (bad != null) {
-                    verdict = Verification.FAILED;
-                    return failed(MigrationStatus.FAILED, "verification failed: " + bad);
-                }
-                verified = Verification.PASSED;
-            }
-            commitSent = true;
-            tunnel.commit();
-            tunnel = null;
-            return handedOver(src, last, verified);
-        }
-
-        /** Sets the link's limits on the source QEMU, starts its migration to {@code uri} and follows it. */
-        private Map<String, Object> migrateTo(QemuVm src, String uri, boolean postcopy) {
-            long bw = plan.network().rate().bytesPerSecond();
-            src.qmp().execute("migrate-set-parameters", Map.of(
-                    "max-bandwidth", bw > 0 ? bw : UNLIMITED_BANDWIDTH,
-                    "downtime-limit", Math.max(1, plan.downtimeLimit().toMillis())), T);
-            sourceMigrating = true;
-            src.qmp().execute("migrate", Map.of("uri", uri), T);
-            phase(MigrationPhase.PRECOPY);
-            return poll(src, postcopy);
-        }
-
-        /**
-         * The report of a QEMU migration that ended without completing (cancelled or failed;
-         * {@code why} overrides QEMU's own error), or null when it completed and switchover begins.
-         */
-        private MigrationReport unlessCompleted(Map<String, Object> last, String why) {
-            String status = Json.str(last, "status");
-            if ("cancelled".equals(status) || ctx.isCancelled()) {
-                return failed(MigrationStatus.CANCELLED, "cancelled by the user");
-            }
-            if (!"completed".equals(status)) {
-                String err = why != null ? why : Json.str(last, "error-desc");
-                return failed(MigrationStatus.FAILED, "QEMU migration " + status + (err != null ? ": " + err : ""));
-            }
-            phase(MigrationPhase.SWITCHOVER);
-            return null;
-        }
-
-        /** The guest runs at the destination: the source goes, as with every engine. */
-        private MigrationReport handedOver(QemuVm src, Map<String, Object> last, Verification verified) {
-            sourceMigrating = false;
-            safe(src::endMigration);
-            safe(src::destroy);
-            phase(MigrationPhase.DONE);
-            return report(last, MigrationStatus.COMPLETED, verified, null);
-        }
-
-        private boolean bool(String option) {
-            String v = plan.options().get(option);
-            if (v == null) {
-                return false;
-            }
-            String t = v.trim().toLowerCase(Locale.ROOT);
-            if (t.equals("true") || t.equals("on") || t.equals("1")) {
-                return true;
-            }
-            if (t.equals("false") || t.equals("off") || t.equals("0")) {
-                return false;
-            }
-            throw new IllegalArgumentException("option " + option + " is true or false, not '" + v + "'");
-        }
-
-        /** Polls query-migrate: every 100 ms for the state, a timeline sample about once a second. */
-        private Map<String, Object> poll(QemuVm src, boolean postcopy) {
-            long nextSample = System.nanoTime() + 1_000_000_000L;
-            long lastSync = 0;
-            long lastBytes = 0;
-            long roundStart = System.nanoTime();
-            while (true) {
-                Map<String, Object> st = src.qmp().execute("query-migrate", null, T);
-                lastQuery = st;
-                String status = Json.str(st, "status");
-                Map<String, Object> ram = Json.obj(st, "ram");
-                long sync = Json.num(ram, "dirty-sync-count", 0);
-                long bytes = Json.num(ram, "transferred", 0);
-                if (sync > lastSync) {
-                    if (lastSync > 0) {
-                        long now = System.nanoTime();
-                        long pages = Math.max(0, (bytes - lastBytes) / Pages.SIZE);
-                        roundDone(new RoundStats((int) lastSync - 1, pages, lastSync > 1 ? pages : 0, 0,
-                                Math.max(0, bytes - lastBytes), (now - roundStart) / 1_000_000,
-                                Json.num(ram, "remaining", 0) / Pages.SIZE));
-                        roundStart = now;
-                        lastBytes = bytes;
-                    }
-                    lastSync = sync;
-                }
-                if (postcopy && !postcopyStarted && sync >= 2 && "active".equals(status)) {
-                    src.qmp().execute("migrate-start-postcopy", null, T);
-                    postcopyStarted = true;
-                    phase(MigrationPhase.POSTCOPY);
-                }
-                if ("completed".equals(status)) {
-                    return settled(src, st);
-                }
-                if ("failed".equals(status) || "cancelled".equals(status)) {
-                    return st;
-                }
-                if (ctx.isCancelled()) {
-                    src.qmp().execute("migrate_cancel", null, T);
-                }
-                if (!src.process().isAlive()) {
-                    throw new IllegalStateException("the source QEMU died: " + src.process().lastLines(3));
-                }
-                if (dst != null && !dst.process().isAlive()) {
-                    throw new IllegalStateException("the destination QEMU died: " + dst.process().lastLines(3));
-                }
-                if (tunnel != null && tunnel.failure().isPresent()) {
-                    // The tunnel cut QEMU's connection too; its own error would only say "broken pipe".
-                    safe(() -> src.qmp().execute("migrate_cancel", null, T));
-                    throw new IllegalStateException(tunnel.failure().get());
-                }
-                long now = System.nanoTime();
-                if (now >= nextSample) {
-                    ThroughputSample g = vm.workload().map(w -> w.latest()).orElse(null);
-                    TimelineSample s = new TimelineSample((now - t0) / 1e9, Math.max(0, bytes), 0,
-                            Math.max(0, Json.num(ram, "dirty-pages-rate", 0)),
-                            g == null ? 0 : g.opsPerSecond(), g == null ? 0 : g.bytesPerSecond());
-                    timeline.add(s);
-                    try {
-                        listener.onProgress(s);
-                    } catch (RuntimeException e) {
-                        LOG.debug("listener failed", e);
-                    }
-                    nextSample += 1_000_000_000L;
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    src.qmp().execute("migrate_cancel", null, T);
-                    throw new IllegalStateException("interrupted");
-                }
-            }
-        }
-
-        /**
-         * QEMU 7.2 says "completed" a moment before it computes total-time and downtime (both 0
-         * until then): asks again, for up to a second, until they are there.
-         */
-        private Map<String, Object> settled(QemuVm src, Map<String, Object> st) {
-            for (int i = 0; i < 50 && Json.num(st, "total-time", 0) <= 0; i++) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                st = src.qmp().execute("query-migrate", null, T);
-                lastQuery = st;
-            }
-            return st;
-        }
-
-        private void roundDone(RoundStats r) {
-            rounds.add(r);
-            try {
-                listener.onRound(r);
-            } catch (RuntimeException e) {
-                LOG.debug("listener failed", e);
-            }
-        }
-
-        private MigrationReport report(Map<String, Object> st, MigrationStatus status, Verification verified,
-                                       String why) {
-            Map<String, Object> ram = Json.obj(st, "ram");
-            long normal = Json.num(ram, "normal", 0);
-            long zero = Json.num(ram, "duplicate", 0);
-            long sent = normal + zero;
-            long pageCount = vm.memory().pageCount();
-            long total = Json.num(st, "total-time", (System.nanoTime() - t0) / 1_000_000);
-            return new MigrationReport(plan.id(), status, NAME, String.valueOf(plan.ordering()),
-                    vm.id(), destinationText(), Math.max(0, total), Math.max(0, Json.num(st, "setup-time", 0)),
-                    Math.max(0, Json.num(st, "downtime", 0)), Math.max(0, Json.num(ram, "transferred", 0)), 0,
-                    (int) Math.max(0, Json.num(ram, "dirty-sync-count", 0)), sent,
-                    Math.max(0, Math.min(sent, sent - pageCount)), Math.min(zero, sent), verified, why,
-                    rounds, timeline);
-        }
-
-        private void cleanupAfterFailure() {
-            if (dst != null) {
-                safe(dst::destroy);
-                dst = null;
-            }
-            if (tunnel != null) {
-                // Before the source runs again: the destination node destroys its copy.
-                NativeTunnel tn = tunnel;
-                safe(tn::close);
-                tunnel = null;
-            }
-            if (commitSent && vm instanceof QemuVm src && !src.state().isFinal()) {
-                // The destination may already run the guest: resuming the source could run it twice.
-                safe(src::endMigration);
-                return;
-            }
-            if (vm instanceof QemuVm src && !src.state().isFinal()) {
-                if (sourceMigrating) {
-                    safe(() -> src.qmp().execute("migrate_cancel", null, T));
-                    // A migration that got as far as stopping the source leaves it paused or in postmigrate.
-                    safe(() -> {
-                        String rs = Json.str(src.qmp().execute("query-status", null, T), "status");
-                        if (!"running".equals(rs)) {
-                            src.qmp().execute("cont", null, T);
-                        }
-                    });
-                    sourceMigrating = false;
-                }
-                safe(src::endMigration);
-            }
-        }
-
-        private void phase(MigrationPhase p) {
-            try {
-                listener.onPhase(p);
-            } catch (RuntimeException e) {
-                LOG.debug("listener failed", e);
-            }
-        }
+    @Override
+    public MigrationReport migrate(MigrationPlan plan, MigrationContext context) {
+        return new NativeMigration(this, plan, context).run();
     }
 
     /**
@@ -597,7 +219,8 @@ public final class QemuNativeEngine implements TransferEngine {
         }
     }
 
-    private static void safe(Runnable r) {
+    /** Runs a cleanup step; its failure is logged, and the cleanup goes on. */
+    static void safe(Runnable r) {
         try {
             r.run();
         } catch (RuntimeException e) {

@@ -80,7 +80,7 @@ final class QemuNativeIncoming implements NativeIncoming {
         return port;
     }
 
-    /** QEMU's own timeout for loading applies ({@link QemuVm#MIGRATION_TIMEOUT}) when shorter. */
+    /** QEMU's own timeout for loading applies ({@link QmpMigration#MIGRATION_TIMEOUT}) when shorter. */
     @Override
     public void awaitLoaded(Duration timeout) {
         vm.awaitMigration("receiving the migration");

@@ -97,7 +97,7 @@ public final class QemuProcess {
         c.add("memory-backend-file,id=mem0,size=" + l.memoryBytes() + ",mem-path="
                 + runDir.resolve("ram") + ",share=on");
         c.add("-m");
-        c.add((l.memoryBytes() >> 10) + "K"); // K, not M: the RAM may carry QemuBackend.TCG_RAM_PAD
+        c.add((l.memoryBytes() >> 10) + "K"); // K, not M: the RAM may carry Accel.TCG_RAM_PAD
         c.add("-smp");
         c.add(Integer.toString(l.vcpus()));
         c.add("-kernel");

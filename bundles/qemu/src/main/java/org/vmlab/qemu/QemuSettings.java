@@ -3,8 +3,14 @@ package org.vmlab.qemu;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+
+import org.osgi.framework.BundleContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmlab.backend.support.config.BackendConfig;
 
 /**
  * How a {@link QemuBackend} runs QEMU.
@@ -27,6 +33,7 @@ import java.util.Objects;
 public record QemuSettings(String qemuBinary, Path runRoot, Path kernel, Path initrd, Path disk,
                            String accelerator, String extraAppend, String readyMarker,
                            Duration bootTimeout, Duration kvmProbeTimeout, long maxGuestMemoryBytes) {
+    private static final Logger LOG = LoggerFactory.getLogger(QemuSettings.class);
 
     /** What vmlab's guest image prints on its console once its init is up. */
     public static final String VMLAB_READY = "vmlab-guest: ready";
@@ -101,6 +108,30 @@ public record QemuSettings(String qemuBinary, Path runRoot, Path kernel, Path in
         }
     }
 
+    /** The settings of a configuration; a blank setting takes the default of {@link #defaults}. */
+    static QemuSettings of(QemuBackend.Config c, BundleContext context) {
+        Path karafHome = Path.of(BackendConfig.property(context, "karaf.home", "."));
+        Path image = blank(c.imageDir()) ? karafHome.resolve("guest").resolve("image") : Path.of(c.imageDir().trim());
+        QemuSettings d = defaults(BackendConfig.karafData(context), image);
+        Path disk = blank(c.disk()) ? d.disk() : "none".equals(c.disk().trim()) ? null : Path.of(c.disk().trim());
+        Path initrd = blank(c.initrd()) ? d.initrd() : "none".equals(c.initrd().trim()) ? null : Path.of(c.initrd().trim());
+        String accel = c.accelerator();
+        if (accel != null && !List.of("auto", "kvm", "tcg").contains(accel.trim().toLowerCase(Locale.ROOT))) {
+            LOG.warn("org.vmlab.qemu accelerator '{}' is not auto, kvm or tcg; using auto", accel);
+            accel = "auto";
+        }
+        return new QemuSettings(blank(c.qemuBinary()) ? d.qemuBinary() : c.qemuBinary().trim(),
+                blank(c.runDir()) ? d.runRoot() : Path.of(c.runDir().trim()),
+                blank(c.kernel()) ? d.kernel() : Path.of(c.kernel().trim()), initrd, disk, accel,
+                c.append(), c.readyMarker(), Duration.ofSeconds(Math.max(1, c.bootTimeoutSeconds())),
+                d.kvmProbeTimeout(), BackendConfig.size(c.maxGuestMemory(), d.maxGuestMemoryBytes(),
+                        "org.vmlab.qemu maxGuestMemory", LOG));
+    }
+
+    private static boolean blank(String s) {
+        return BackendConfig.blank(s);
+    }
+
     public QemuSettings withRunRoot(Path runRoot) {
         return new QemuSettings(qemuBinary, runRoot, kernel, initrd, disk, accelerator, extraAppend,
                 readyMarker, bootTimeout, kvmProbeTimeout, maxGuestMemoryBytes);
@@ -118,16 +149,7 @@ public record QemuSettings(String qemuBinary, Path runRoot, Path kernel, Path in
 
     /** Half the physical RAM (QEMU needs memory of its own besides the guest's), 1 GiB if unknown. */
     static long defaultMaxGuestMemory() {
-        long ram = -1;
-        try {
-            java.lang.management.OperatingSystemMXBean os =
-                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-                ram = sun.getTotalMemorySize();
-            }
-        } catch (LinkageError e) {
-            // com.sun.management not visible to this bundle
-        }
+        long ram = BackendConfig.physicalMemory();
         return ram > 0 ? Math.max(4096, (ram / 2) & ~4095L) : 1L << 30;
     }
 }

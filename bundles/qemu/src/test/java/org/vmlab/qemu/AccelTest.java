@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.vmlab.qemu.QemuBackend.Accel;
 
 class AccelTest {
 
@@ -31,8 +30,8 @@ class AccelTest {
     void thePadTakesRamOffQemusAlignedFastPath() {
         // The fast path needs a multiple of 64 pages (256 KiB); the pad must break that, and QEMU
         // rounds -m to 8 KiB, so the pad must be a multiple of 8 KiB.
-        assertTrue(QemuBackend.TCG_RAM_PAD % (256L << 10) != 0);
-        assertEquals(0, QemuBackend.TCG_RAM_PAD % (8L << 10));
-        assertEquals(0, QemuBackend.TCG_RAM_PAD % 4096);
+        assertTrue(Accel.TCG_RAM_PAD % (256L << 10) != 0);
+        assertEquals(0, Accel.TCG_RAM_PAD % (8L << 10));
+        assertEquals(0, Accel.TCG_RAM_PAD % 4096);
     }
 }

@@ -19,6 +19,7 @@ import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
 import org.vmlab.api.workload.InvariantResult;
 import org.vmlab.api.workload.WorkloadRun;
+import org.vmlab.workloads.MemoryWorkload;
 
 /**
  * vmlab's own guest image (guest/build.sh) with vmlab-memwork: throughput from the console, the
@@ -40,6 +41,7 @@ class GuestImageTest {
         QemuSettings s = QemuSettings.defaults(dir, image).withRunRoot(dir.resolve("run")).withAccelerator("tcg");
         assertTrue(Files.exists(s.kernel()), s.kernel().toString());
         QemuBackend b = new QemuBackend(s);
+        b.bindMemoryWorkload(new MemoryWorkload());
         b.start();
         try {
             long t0 = System.nanoTime();
@@ -65,7 +67,7 @@ class GuestImageTest {
             ByteBuffer buf = ByteBuffer.allocateDirect(256 * Pages.SIZE);
             long pages = src.memory().pageCount();
             for (long pfn = 0; pfn < pages; pfn += 256) {
-                int n = (int) Math.min(256, pages - pfn); // the RAM may carry QemuBackend.TCG_RAM_PAD
+                int n = (int) Math.min(256, pages - pfn); // the RAM may carry Accel.TCG_RAM_PAD
                 buf.clear().limit(n * Pages.SIZE);
                 src.memory().read(pfn, n, buf);
                 buf.flip();

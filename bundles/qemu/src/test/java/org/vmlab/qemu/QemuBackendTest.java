@@ -24,6 +24,7 @@ import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
+import org.vmlab.workloads.MemoryWorkload;
 
 /** Real QEMU guests (TCG here): boot, lifecycle, cleanup, reaping, dirty detection, device state. */
 class QemuBackendTest {
@@ -51,7 +52,7 @@ class QemuBackendTest {
         try {
             assertEquals(VmState.RUNNING, vm.state());
             assertEquals(b.info().accelerator(), vm.accelerator());
-            assertEquals((MEM + (b.accelerator().needsRamPad() ? QemuBackend.TCG_RAM_PAD : 0)) / Pages.SIZE,
+            assertEquals((MEM + (b.accelerator().needsRamPad() ? Accel.TCG_RAM_PAD : 0)) / Pages.SIZE,
                     vm.memory().pageCount());
             assertEquals(vm.accelerator(), vm.details().get("accelerator"));
             assertEquals(Long.toString(vm.process().pid()), vm.details().get("qemuPid"));
@@ -235,6 +236,7 @@ class QemuBackendTest {
     void badSpecsGetClearErrors() throws Exception {
         QemuSettings s = QemuTestSupport.settings(dir).withAccelerator("tcg");
         QemuBackend b = new QemuBackend(s);
+        b.bindMemoryWorkload(new MemoryWorkload());
         assertThrows(IllegalArgumentException.class, () -> b.create(VmSpec.of("x", "emu", MEM)));
         VmlabException e = assertThrows(VmlabException.class, () -> b.create(VmSpec.of("x", "qemu", 16L << 20)));
         assertTrue(e.getMessage().contains("at least 64 MiB"), e.getMessage());
@@ -243,7 +245,7 @@ class QemuBackendTest {
         assertTrue(e.getMessage().contains("idle and memory"), e.getMessage());
         e = assertThrows(VmlabException.class, () -> b.create(VmSpec.of("x", "qemu", MEM)
                 .withWorkload("memory", Map.of("fill", "page"))));
-        assertTrue(e.getMessage().contains("not [fill]"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot honour fill=page"), e.getMessage());
         QemuBackend noKernel = new QemuBackend(new QemuSettings("qemu-system-x86_64", dir.resolve("r2"),
                 dir.resolve("nope/vmlinuz"), null, null, "tcg", "", "", T, T, 1L << 30));
         e = assertThrows(VmlabException.class, () -> noKernel.create(VmSpec.of("x", "qemu", MEM)));

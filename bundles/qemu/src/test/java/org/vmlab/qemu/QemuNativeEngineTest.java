@@ -25,6 +25,7 @@ import org.vmlab.api.pagecache.PageCacheDetector;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
+import org.vmlab.workloads.MemoryWorkload;
 
 /** QEMU's own migration between two local QEMUs, driven through the vmlab engine interface. */
 class QemuNativeEngineTest {
@@ -139,6 +140,7 @@ class QemuNativeEngineTest {
         Path runRoot = java.nio.file.Files.createTempDirectory(shm, "vmlab-pc-");
         QemuBackend b = new QemuBackend(QemuSettings.defaults(dir, image.get()).withRunRoot(runRoot.resolve("run"))
                 .withAccelerator("tcg"));
+        b.bindMemoryWorkload(new MemoryWorkload());
         b.start();
         try {
             QemuVm src = (QemuVm) b.create(VmSpec.of("pc", "qemu", 256L << 20).withVcpus(1).withWorkload("memory",

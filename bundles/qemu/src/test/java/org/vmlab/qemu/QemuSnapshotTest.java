@@ -32,6 +32,9 @@ import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
 import org.vmlab.api.workload.InvariantResult;
 import org.vmlab.api.workload.WorkloadRun;
+import org.vmlab.backend.support.snapshot.SnapshotFormat;
+import org.vmlab.backend.support.snapshot.SnapshotReader;
+import org.vmlab.workloads.MemoryWorkload;
 
 /** vm:snapshot / vm:restore on real QEMU guests (TCG): round trips, and damaged files that create nothing. */
 class QemuSnapshotTest {
@@ -142,7 +145,7 @@ class QemuSnapshotTest {
             assertTrue(restoreFails(b, stub).contains("truncated"), restoreFails(b, stub));
             Path emu = dir.resolve("emu.snap");
             Files.write(emu, "VMLABEMU and then whatever an emu snapshot holds".getBytes(StandardCharsets.US_ASCII));
-            assertTrue(restoreFails(b, emu).contains("emu snapshot; restore it on the emu backend"), restoreFails(b, emu));
+            assertTrue(restoreFails(b, emu).contains("not a qemu snapshot"), restoreFails(b, emu));
             assertFalse(b.recognizes(emu));
             Path junk = Files.writeString(dir.resolve("junk.snap"), "not a snapshot at all");
             assertTrue(restoreFails(b, junk).contains("not a qemu snapshot"), restoreFails(b, junk));
@@ -153,14 +156,15 @@ class QemuSnapshotTest {
 
             // A RAM size other than what a new guest gets: found only once QEMU runs, which then goes.
             Path bigger = dir.resolve("bigger.snap");
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                QemuSnapshot.Header h = QemuSnapshot.readHeader(ch);
-                long body = ch.position();
-                byte[] enc = QemuSnapshot.encodeHeader(h.withRamBytes(h.ramBytes() + 8192));
+            try (SnapshotReader r = QemuSnapshot.FORMAT.open(file);
+                 FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                QemuSnapshotHeader h = r.header(QemuSnapshotHeader::decode);
+                long body = r.bodyStart();
+                byte[] enc = SnapshotFormat.encode(h.withRamBytes(h.ramBytes() + 8192)::encode);
                 try (FileChannel out = FileChannel.open(bigger, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    out.write(java.nio.ByteBuffer.wrap(QemuSnapshot.preamble(enc.length)));
+                    out.write(java.nio.ByteBuffer.wrap(QemuSnapshot.FORMAT.preamble(enc.length)));
                     out.write(java.nio.ByteBuffer.wrap(enc));
-                    out.write(java.nio.ByteBuffer.allocate(8).putLong(0, QemuSnapshot.headerCrc(enc)));
+                    out.write(java.nio.ByteBuffer.allocate(8).putLong(0, QemuSnapshot.FORMAT.headerCrc(enc)));
                     ch.transferTo(body, ch.size() - body, out);
                 }
             }
@@ -227,6 +231,7 @@ class QemuSnapshotTest {
         QemuSettings s = QemuSettings.defaults(dir, image.get()).withRunRoot(dir.resolve("run")).withAccelerator("tcg");
         assumeTrue(s.disk() != null, "the guest image has no disk.img");
         QemuBackend b = new QemuBackend(s);
+        b.bindMemoryWorkload(new MemoryWorkload());
         b.start();
         try {
             QemuVm vm = (QemuVm) b.create(VmSpec.of("mw", "qemu", MEM).withWorkload("memory",
