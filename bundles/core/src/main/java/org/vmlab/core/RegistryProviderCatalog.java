@@ -3,7 +3,6 @@ package org.vmlab.core;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -48,16 +47,6 @@ public final class RegistryProviderCatalog implements ProviderCatalog {
     @Override
     public List<ProviderInfo> providers(Family family) {
         return describe(family, references(FILTER));
-    }
-
-    @Override
-    public Optional<ProviderInfo> defaultProvider(Family family) {
-        return providers(family).stream().filter(ProviderInfo::isDefault).findFirst();
-    }
-
-    @Override
-    public Optional<ProviderInfo> find(Family family, String name) {
-        return providers(family).stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
     private List<ProviderInfo> describe(Family family, List<ServiceReference<?>> all) {

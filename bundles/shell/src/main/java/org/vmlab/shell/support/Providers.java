@@ -19,20 +19,15 @@ public final class Providers {
      * @throws IllegalArgumentException naming what is installed, if there is no such provider
      */
     public static ProviderInfo named(ProviderCatalog catalog, Family family, String name) {
-        List<ProviderInfo> all = catalog.providers(family);
-        if (all.isEmpty()) {
-            throw new IllegalArgumentException("no " + family.id() + " is installed");
-        }
-        return pick(all, name).orElseThrow(() -> new IllegalArgumentException("no " + family.id() + " '" + name
-                + "'; " + family.id() + "s: " + String.join(", ", all.stream().map(ProviderInfo::name).toList())));
+        return find(catalog, family, name).orElseThrow(() -> {
+            List<String> all = catalog.providers(family).stream().map(ProviderInfo::name).toList();
+            return new IllegalArgumentException(all.isEmpty() ? "no " + family.id() + " is installed"
+                    : "no " + family.id() + " '" + name + "'; " + family.id() + "s: " + String.join(", ", all));
+        });
     }
 
     /** {@link #named}, or empty where there is no such provider. */
     public static Optional<ProviderInfo> find(ProviderCatalog catalog, Family family, String name) {
-        return pick(catalog.providers(family), name);
-    }
-
-    private static Optional<ProviderInfo> pick(List<ProviderInfo> all, String name) {
-        return all.stream().filter(p -> name == null ? p.isDefault() : p.name().equals(name)).findFirst();
+        return name == null ? catalog.defaultProvider(family) : catalog.find(family, name);
     }
 }

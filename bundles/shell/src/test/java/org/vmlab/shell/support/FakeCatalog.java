@@ -2,7 +2,6 @@ package org.vmlab.shell.support;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import org.apache.karaf.shell.api.console.CommandLine;
 import org.apache.karaf.shell.support.parsing.DefaultParser;
@@ -51,16 +50,6 @@ public final class FakeCatalog implements ProviderCatalog {
     @Override
     public List<ProviderInfo> providers(Family family) {
         return providers.stream().filter(p -> p.family().equals(family.id())).toList();
-    }
-
-    @Override
-    public Optional<ProviderInfo> defaultProvider(Family family) {
-        return providers(family).stream().filter(ProviderInfo::isDefault).findFirst();
-    }
-
-    @Override
-    public Optional<ProviderInfo> find(Family family, String name) {
-        return providers(family).stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
     /** {@code typed} as the console parses it with the cursor at its end. */
