@@ -3,7 +3,6 @@ package org.vmlab.core;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -12,6 +11,7 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.provider.Family;
 import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.api.provider.ProviderInfo;
@@ -19,7 +19,9 @@ import org.vmlab.api.provider.ProviderProperties;
 
 /**
  * Reads provider services straight from the registry on every call rather than tracking them:
- * listing is rare, and a fresh read can never show a provider that was just uninstalled.
+ * listing is rare, and a fresh read can never show a provider that was just uninstalled. The
+ * settings a provider describes come from its service object, got and released per call; its
+ * users (migration service, backends) normally hold it already, so this rarely activates one.
  */
 @Component(service = ProviderCatalog.class)
 public final class RegistryProviderCatalog implements ProviderCatalog {
@@ -47,16 +49,6 @@ public final class RegistryProviderCatalog implements ProviderCatalog {
         return describe(family, references(FILTER));
     }
 
-    @Override
-    public Optional<ProviderInfo> defaultProvider(Family family) {
-        return providers(family).stream().filter(ProviderInfo::isDefault).findFirst();
-    }
-
-    @Override
-    public Optional<ProviderInfo> find(Family family, String name) {
-        return providers(family).stream().filter(p -> p.name().equals(name)).findFirst();
-    }
-
     private List<ProviderInfo> describe(Family family, List<ServiceReference<?>> all) {
         // The registry's own order (ranking desc, then service id asc) is what a plain
         // getServiceReference would pick, so the first of a family is its default.
@@ -72,7 +64,7 @@ public final class RegistryProviderCatalog implements ProviderCatalog {
         return List.copyOf(out);
     }
 
-    private static ProviderInfo info(Family family, ServiceReference<?> ref, boolean isDefault) {
+    private ProviderInfo info(Family family, ServiceReference<?> ref, boolean isDefault) {
         Bundle bundle = ref.getBundle();
         Object ranking = ref.getProperty(Constants.SERVICE_RANKING);
         Object description = ref.getProperty(ProviderProperties.DESCRIPTION);
@@ -84,7 +76,30 @@ public final class RegistryProviderCatalog implements ProviderCatalog {
                 bundle == null ? "?" : bundle.getVersion().toString(),
                 ranking instanceof Integer r ? r : 0,
                 (Long) ref.getProperty(Constants.SERVICE_ID),
-                isDefault);
+                isDefault,
+                settings(family, ref));
+    }
+
+    /** The settings the service object describes; the object is released at once. */
+    private List<Parameter> settings(Family family, ServiceReference<?> ref) {
+        Object service;
+        try {
+            service = context.getService(ref);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            return List.of(); // unregistered meanwhile, or the catalog's bundle is stopping
+        }
+        if (service == null) {
+            return List.of(); // gone, or its component failed to activate
+        }
+        try {
+            return ProviderSettings.of(family, service);
+        } finally {
+            try {
+                context.ungetService(ref);
+            } catch (IllegalStateException e) {
+                // the catalog's bundle is stopping: its uses are released anyway
+            }
+        }
     }
 
     private List<ServiceReference<?>> references(String filter) {

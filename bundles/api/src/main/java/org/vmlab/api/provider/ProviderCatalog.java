@@ -19,8 +19,12 @@ public interface ProviderCatalog {
     List<ProviderInfo> providers(Family family);
 
     /** The provider a family resolves to when the user names none. */
-    Optional<ProviderInfo> defaultProvider(Family family);
+    default Optional<ProviderInfo> defaultProvider(Family family) {
+        return providers(family).stream().filter(ProviderInfo::isDefault).findFirst();
+    }
 
     /** The provider of this family with this name. */
-    Optional<ProviderInfo> find(Family family, String name);
+    default Optional<ProviderInfo> find(Family family, String name) {
+        return providers(family).stream().filter(p -> p.name().equals(name)).findFirst();
+    }
 }

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -190,8 +191,10 @@ public final class ControlSocketServer {
 
     private int execute(Request request, SocketChannel client, DataOutputStream out) {
         String line = CommandLines.join(request.args());
-        PrintStream stdout = new PrintStream(new FrameOutputStream(out, ControlProtocol.FRAME_STDOUT), true, StandardCharsets.UTF_8);
-        PrintStream stderr = new PrintStream(new FrameOutputStream(out, ControlProtocol.FRAME_STDERR), true, StandardCharsets.UTF_8);
+        // Bold and colours only for a terminal: a script's file or pipe gets plain text.
+        boolean terminal = request.stdoutIsTerminal();
+        PrintStream stdout = printStream(new FrameOutputStream(out, ControlProtocol.FRAME_STDOUT), terminal);
+        PrintStream stderr = printStream(new FrameOutputStream(out, ControlProtocol.FRAME_STDERR), terminal);
         Thread runner = Thread.currentThread();
         // A client that hangs up (Ctrl-C on bin/vmlab) interrupts its command, as Ctrl-C does in the console.
         // The watcher is never cancelled: interrupting a thread blocked in channel I/O closes the
@@ -222,6 +225,10 @@ public final class ControlSocketServer {
             stderr.flush();
             Thread.interrupted(); // clear a hang-up interrupt so the exit frame can still be written
         }
+    }
+
+    private static PrintStream printStream(OutputStream frames, boolean terminal) {
+        return new PrintStream(terminal ? frames : new PlainTextOutputStream(frames), true, StandardCharsets.UTF_8);
     }
 
     /** Blocks until the connection closes, from either end; true if it closed. */

@@ -24,10 +24,15 @@ import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.MigrationService;
 import org.vmlab.api.migration.MigrationStatus;
 import org.vmlab.api.migration.TimelineSample;
+import org.vmlab.api.provider.Family;
+import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.shell.support.EngineCompleter;
+import org.vmlab.shell.support.EngineOptionCompleter;
 import org.vmlab.shell.support.Json;
 import org.vmlab.shell.support.OrderingCompleter;
+import org.vmlab.shell.support.Providers;
 import org.vmlab.shell.support.Reports;
+import org.vmlab.shell.support.SettingHelp;
 import org.vmlab.shell.support.VmCompleter;
 
 @Service
@@ -42,7 +47,11 @@ public class MigrationStartCommand implements Action {
     @Reference
     Session session;
 
-    @Argument(index = 0, name = "vm", required = true, description = "VM id")
+    @Reference
+    ProviderCatalog catalog;
+
+    // Not required, so that --option help works without one; execute() asks for it otherwise.
+    @Argument(index = 0, name = "vm", description = "VM id (required unless --option help)")
     @Completion(VmCompleter.class)
     String vm;
 
@@ -75,7 +84,9 @@ public class MigrationStartCommand implements Action {
     @Option(name = "--verify", description = "Compare destination memory with the source at the pause and check the workload's invariant")
     boolean verify;
 
-    @Option(name = "--option", multiValued = true, description = "Engine option name=value; repeat for several. precopy: switchover=converge|threshold (threshold: QEMU's rule), stages=N (default 8); precopy/hybrid: auto-converge=false; postcopy/hybrid: fault-mode=blocking|cooperative; hybrid: precopy-rounds=N (default 2); qemu-native: xbzrle, auto-converge, postcopy-ram (true/false; postcopy-ram and --streams > 1 on this node only); any vmlab engine: seed=N")
+    @Option(name = "--option", multiValued = true, description = "Engine or ordering option name=value; repeat for several. "
+            + "--option help lists the options of the chosen engine and ordering")
+    @Completion(EngineOptionCompleter.class)
     List<String> options;
 
     @Option(name = "--async", description = "Print the migration id and return at once")
@@ -86,6 +97,14 @@ public class MigrationStartCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
+        if (options != null && options.contains(SettingHelp.HELP)) {
+            new SettingHelp(json, System.out).show("migration:start --option", List.of(
+                    Providers.named(catalog, Family.ENGINE, engine), Providers.named(catalog, Family.ORDERING, ordering)));
+            return null;
+        }
+        if (vm == null) {
+            throw new IllegalArgumentException("migration:start needs the VM to migrate: migration:start [options] vm");
+        }
         Migrations.require(migrations);
         MigrationPlan.Builder plan = MigrationPlan.builder(vm).engine(engine).ordering(ordering)
                 .downtimeLimit(Duration.ofMillis(downtimeLimitMs)).compress(compress).verify(verify);

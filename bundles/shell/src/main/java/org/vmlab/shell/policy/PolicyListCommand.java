@@ -14,11 +14,13 @@ import org.vmlab.api.provider.ProviderInfo;
 import org.vmlab.shell.support.Families;
 import org.vmlab.shell.support.FamilyCompleter;
 import org.vmlab.shell.support.Json;
+import org.vmlab.shell.support.ProviderViews;
 
 @Service
 @Command(scope = "policy", name = "list",
         description = "Lists the providers of every vmlab family (backends, workloads, engines, orderings, detectors, "
-                + "storage, tiering, hotplug) found in the service registry, and which one is each family's default.")
+                + "storage, tiering, hotplug) found in the service registry, and which one is each family's default. policy:info shows a provider's "
+                + "parameters or options.")
 public class PolicyListCommand implements Action {
 
     @Reference
@@ -29,14 +31,14 @@ public class PolicyListCommand implements Action {
     @Completion(FamilyCompleter.class)
     String family;
 
-    @Option(name = "--json", description = "Print one JSON array of providers")
+    @Option(name = "--json", description = "Print one JSON array of providers, each with the settings it describes")
     boolean json;
 
     @Override
     public Object execute() {
         List<ProviderInfo> providers = family == null ? catalog.providers() : catalog.providers(Families.parse(family));
         if (json) {
-            System.out.println(Json.write(providers));
+            System.out.println(Json.write(providers.stream().map(ProviderViews::json).toList()));
             return null;
         }
         if (providers.isEmpty()) {

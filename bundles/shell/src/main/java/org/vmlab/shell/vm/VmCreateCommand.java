@@ -8,20 +8,31 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.vmlab.api.ByteSize;
+import org.vmlab.api.provider.Family;
+import org.vmlab.api.provider.ProviderCatalog;
+import org.vmlab.api.provider.ProviderInfo;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.shell.support.BackendCompleter;
+import org.vmlab.shell.support.Providers;
+import org.vmlab.shell.support.SettingHelp;
 import org.vmlab.shell.support.VmViews;
 import org.vmlab.shell.support.WorkloadCompleter;
+import org.vmlab.shell.support.WorkloadParamCompleter;
 
 @Service
 @Command(scope = "vm", name = "create", description = "Creates a VM and starts it with its workload.")
 public class VmCreateCommand extends VmAction {
 
-    @Argument(index = 0, name = "name", required = true, description = "VM name: letters, digits, '.', '_', '-'")
+    @Reference
+    ProviderCatalog catalog;
+
+    // Not required, so that --param help works without one; execute() asks for it otherwise.
+    @Argument(index = 0, name = "name", description = "VM name: letters, digits, '.', '_', '-' (required unless --param help)")
     String name;
 
     @Option(name = "--backend", aliases = "-b", description = "VM backend (default: the default backend, emu)")
@@ -45,11 +56,25 @@ public class VmCreateCommand extends VmAction {
     @Completion(WorkloadCompleter.class)
     String workload;
 
-    @Option(name = "--param", aliases = "-p", multiValued = true, description = "Workload parameter name=value; repeat for several")
+    @Option(name = "--param", aliases = "-p", multiValued = true, description = "Workload parameter name=value; repeat for several. "
+            + "--param help lists the parameters of the --workload given, or of every workload")
+    @Completion(WorkloadParamCompleter.class)
     List<String> params;
 
     @Override
     public Object execute() {
+        if (params != null && params.contains(SettingHelp.HELP)) {
+            List<ProviderInfo> workloads = workload == null ? catalog.providers(Family.WORKLOAD)
+                    : List.of(Providers.named(catalog, Family.WORKLOAD, workload));
+            if (workloads.isEmpty()) {
+                throw new IllegalStateException("no workload is installed (feature:install vmlab-workloads)");
+            }
+            new SettingHelp(json, System.out).show("vm:create --param", workloads);
+            return null;
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("vm:create needs a name for the VM: vm:create [options] name");
+        }
         Map<String, String> parameters = new LinkedHashMap<>();
         if (params != null) {
             for (String p : params) {

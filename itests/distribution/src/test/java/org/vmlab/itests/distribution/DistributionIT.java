@@ -83,7 +83,8 @@ class DistributionIT {
         assertTrue(providers.isArray() && providers.size() >= 3, r.stdout());
         List<String> defaults = new ArrayList<>();
         for (JsonNode p : providers) {
-            for (String field : List.of("family", "name", "description", "bundle", "bundleVersion", "ranking", "serviceId", "isDefault")) {
+            for (String field : List.of("family", "name", "description", "bundle", "bundleVersion", "ranking", "serviceId", "isDefault",
+                    "settings")) {
                 assertTrue(p.has(field), "field " + field + " in " + p);
             }
             if (p.get("isDefault").asBoolean()) {
@@ -122,6 +123,74 @@ class DistributionIT {
         assertEquals(0, help.exit());
         assertTrue(help.stdout().startsWith("usage: bin/vmlab"), help.stdout());
         assertNotEquals(0, dist.vmlab().exit());
+    }
+
+    @Test
+    @Order(4)
+    void commandHelpIsPlainTextInAPipe() throws Exception {
+        Distribution.Result help = dist.vmlab("policy:list", "--help");
+        assertEquals(0, help.exit(), help.stderr());
+        assertTrue(help.stdout().contains("DESCRIPTION") && help.stdout().contains("SYNTAX"), help.stdout());
+        assertFalse(help.stdout().contains("\u001B"), "no ANSI codes when stdout is not a terminal: " + help.stdout());
+    }
+
+    @Test
+    @Order(4)
+    void settingsHelpAndJsonComeFromTheProvidersDescriptions() throws Exception {
+        Distribution.Result options = dist.vmlab("migration:start", "--option", "help");
+        assertEquals(0, options.exit(), options.stderr());
+        // The defaults' options (or that they take none): "Options of engine 'precopy' ...", "Ordering 'sequential' takes ..."
+        assertTrue(options.stdout().toLowerCase().contains("engine 'precopy'")
+                && options.stdout().toLowerCase().contains("ordering 'sequential'"), options.stdout());
+        Distribution.Result postcopy = dist.vmlab("migration:start", "--engine", "postcopy", "--option", "help", "--json");
+        assertEquals("postcopy", JSON.readTree(postcopy.stdout()).get(0).get("name").asText(), postcopy.stdout());
+        assertOneLineError(dist.vmlab("migration:start", "--engine", "nope", "--option", "help"), "no engine 'nope'");
+
+        Distribution.Result params = dist.vmlab("vm:create", "--workload", "memory", "--param", "help");
+        assertEquals(0, params.exit(), params.stderr());
+        assertTrue(params.stdout().startsWith("Parameters of workload 'memory' (vm:create --param name=value):"),
+                params.stdout());
+        assertTrue(params.stdout().contains("working-set"), params.stdout());
+
+        JsonNode memory = JSON.readTree(dist.vmlab("policy:info", "--json", "workload", "memory").stdout());
+        JsonNode workingSet = null;
+        for (JsonNode setting : memory.get("settings")) {
+            if (setting.get("name").asText().equals("working-set")) {
+                workingSet = setting;
+            }
+        }
+        assertTrue(workingSet != null, "working-set in " + memory);
+        assertEquals("size", workingSet.get("type").asText());
+        assertTrue(workingSet.get("allowed").asText().startsWith("a size from"), workingSet.toString());
+    }
+
+    /**
+     * The README's engine-options table is what the engines describe, printed by the command the
+     * README names. {@code -Dvmlab.readme.update=true} rewrites the table instead of failing.
+     */
+    @Test
+    @Order(4)
+    void readmeEngineOptionsTableIsWhatTheEnginesDescribe() throws Exception {
+        Distribution.Result table = dist.vmlab("policy:info", "--markdown", "engine");
+        assertEquals(0, table.exit(), table.stderr());
+        Path readme = Path.of(System.getProperty("vmlab.readme")).normalize();
+        String text = Files.readString(readme);
+        String begin = "<!-- BEGIN engine-options: bin/vmlab policy:info --markdown engine -->\n";
+        String end = "<!-- END engine-options -->";
+        int from = text.indexOf(begin);
+        int to = text.indexOf(end, Math.max(0, from));
+        assertTrue(from >= 0 && to > from, readme + " has the markers " + begin.strip() + " and " + end);
+        String documented = text.substring(from + begin.length(), to);
+        if (documented.equals(table.stdout())) {
+            return;
+        }
+        if (Boolean.getBoolean("vmlab.readme.update")) {
+            Files.writeString(readme, text.substring(0, from + begin.length()) + table.stdout() + text.substring(to));
+            System.out.println("rewrote the engine-options table in " + readme);
+            return;
+        }
+        fail(readme + "'s engine-options table differs from bin/vmlab policy:info --markdown engine; rerun this test"
+                + " with -Dvmlab.readme.update=true to rewrite it. The engines describe:\n" + table.stdout());
     }
 
     @Test

@@ -26,7 +26,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -53,11 +56,20 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.vmlab.api.migration.MigrationContext;
+import org.vmlab.api.migration.MigrationPlan;
+import org.vmlab.api.migration.MigrationReport;
+import org.vmlab.api.migration.TransferEngine;
 import org.vmlab.api.ordering.OrderingPolicy;
+import org.vmlab.api.ordering.RoundContext;
+import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.provider.Family;
 import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.api.provider.ProviderInfo;
+import org.vmlab.api.vm.Vm;
 
 /**
  * Feature {@code vmlab} in a real Karaf container: one container boot for the whole class.
@@ -282,6 +294,82 @@ public class VmlabFeatureIT {
         for (String name : ORDERINGS) {
             assertTrue(out, out.contains(name));
         }
+    }
+
+    // ---- 4. described settings ---------------------------------------------------------------
+
+    /** A provider of the test's own: its options reach the catalog, policy:info and --option help. */
+    @Test(timeout = 60_000)
+    public void d_settingsAProviderDescribesReachTheShell() throws Exception {
+        List<Parameter> knobs = List.of(
+                Parameter.choice("mode", "fast", "how it goes", "fast", "careful"),
+                Parameter.integer("passes", "3", 1, 9, "how many passes"));
+        List<Parameter> orderKnobs = List.of(Parameter.decimal("spread", "0.5", 0, 1, "how far pages spread"));
+        ServiceRegistration<TransferEngine> engine = context.registerService(TransferEngine.class, new TransferEngine() {
+            @Override
+            public Optional<String> unsupportedReason(Vm vm) {
+                return Optional.of("a test engine migrates nothing");
+            }
+
+            @Override
+            public List<Parameter> options() {
+                return knobs;
+            }
+
+            @Override
+            public MigrationReport migrate(MigrationPlan plan, MigrationContext migrationContext) {
+                throw new UnsupportedOperationException("a test engine migrates nothing");
+            }
+        }, provider("engine", "test-knobs"));
+        ServiceRegistration<OrderingPolicy> ordering = context.registerService(OrderingPolicy.class, new OrderingPolicy() {
+            @Override
+            public long[] order(RoundContext round) {
+                throw new UnsupportedOperationException("a test ordering orders nothing");
+            }
+
+            @Override
+            public List<Parameter> options() {
+                return orderKnobs;
+            }
+        }, provider("ordering", "test-spread"));
+        try {
+            assertEquals(knobs, catalog.find(Family.ENGINE, "test-knobs").orElseThrow().settings());
+            assertEquals(orderKnobs, catalog.find(Family.ORDERING, "test-spread").orElseThrow().settings());
+
+            String info = execute("policy:info engine test-knobs");
+            assertTrue(info, info.contains("Options of engine 'test-knobs' (migration:start --option name=value):"));
+            assertTrue(info, info.matches("(?s).*passes\\W+integer 1\\.\\.9\\W+3\\W+how many passes.*"));
+            assertTrue(info, info.matches("(?s).*mode\\W+fast\\|careful\\W+fast\\W+how it goes.*"));
+
+            String help = execute("migration:start --engine test-knobs --ordering test-spread --option help");
+            assertTrue(help, help.contains("Options of engine 'test-knobs'") && help.contains("passes"));
+            assertTrue(help, help.contains("Options of ordering 'test-spread'") && help.contains("number 0..1"));
+
+            String json = execute("policy:info --json engine test-knobs");
+            assertTrue(json, json.contains("\"settings\":[{\"name\":\"mode\",\"type\":\"choice\",\"default\":\"fast\""));
+            assertTrue(json, json.contains("\"choices\":[\"fast\",\"careful\"]"));
+            String list = execute("policy:list --json");
+            assertTrue(list, list.contains("\"name\":\"test-knobs\""));
+            assertTrue(list, list.contains("\"allowed\":\"a whole number from 1 to 9\""));
+
+            String markdown = execute("policy:info --markdown engine");
+            assertTrue(markdown, markdown.contains("| `test-knobs` | `passes` | integer 1..9 | 3 | how many passes |"));
+        } finally {
+            engine.unregister();
+            ordering.unregister();
+        }
+        assertFalse(catalog.find(Family.ENGINE, "test-knobs").isPresent());
+        String gone = execute("policy:info --markdown engine");
+        assertFalse(gone, gone.contains("test-knobs"));
+    }
+
+    private static Dictionary<String, Object> provider(String family, String name) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("vmlab.family", family);
+        props.put("vmlab.name", name);
+        props.put("vmlab.description", "a provider of the test");
+        props.put(Constants.SERVICE_RANKING, -100); // never a default
+        return props;
     }
 
     // ---- helpers -----------------------------------------------------------------------------
