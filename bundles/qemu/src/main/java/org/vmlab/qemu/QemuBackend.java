@@ -334,12 +334,14 @@ public class QemuBackend extends AbstractVmBackend<QemuVm, QemuSettings> {
                     + " of memory; qemu guests need a multiple of 1 MiB, at least 64 MiB");
         }
         if (!Files.isReadable(s.kernel())) {
-            throw new VmlabException("the guest kernel " + s.kernel() + " is missing or unreadable: build the guest"
-                    + " image (guest/build.sh) or set kernel/imageDir in org.vmlab.qemu");
+            throw new VmlabException("the guest kernel " + s.kernel() + " is missing or unreadable: install the guest"
+                    + " image (bin/vmlab-guest-image in a distribution, guest/build.sh in the source tree) and restart,"
+                    + " or set kernel/imageDir in org.vmlab.qemu");
         }
         if (s.initrd() != null && !Files.isReadable(s.initrd())) {
-            throw new VmlabException("the guest initramfs " + s.initrd() + " is missing or unreadable: build the guest"
-                    + " image (guest/build.sh) or set initrd/imageDir in org.vmlab.qemu");
+            throw new VmlabException("the guest initramfs " + s.initrd() + " is missing or unreadable: install the guest"
+                    + " image (bin/vmlab-guest-image in a distribution, guest/build.sh in the source tree) and restart,"
+                    + " or set initrd/imageDir in org.vmlab.qemu");
         }
         GuestCommandLine cmdline = GuestCommandLine.of(spec, s.extraAppend(), memoryParameters());
         Path disk;
