@@ -193,6 +193,11 @@ class NativeTunnelServiceTest {
                 }
                 assertArrayEquals(stream, backend.received.get());
                 assertEquals(VmState.RUNNING, emu.find("n").orElseThrow().state());
+                // The destination acknowledges the commit before its session thread ends.
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (dst.activeSessions() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
                 assertEquals(0, dst.activeSessions());
             }
         }
