@@ -1,7 +1,5 @@
 package org.vmlab.emu;
 
-import org.vmlab.api.memory.Xxh64;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
@@ -17,11 +15,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 
+import net.jpountz.xxhash.XXHash64;
+import net.jpountz.xxhash.XXHashFactory;
+
 import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
-import org.vmlab.api.memory.Xxh64;
 
 /**
  * Guest memory off the Java heap: a sparse file mapped in chunks of at most 1 GiB, so a multi-GiB
@@ -49,6 +49,12 @@ public final class EmuGuestMemory implements GuestMemory {
     private static final long CHUNK_MASK = CHUNK_SIZE - 1;
 
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    /**
+     * The page hash (XXH64, seed 0) through lz4-java: its native XXH64 hashed 4 KiB pages of mapped
+     * memory about 9 % faster than vmlab's own Java one (bench/README.md, "page hash"), with the
+     * same values, so hashes still compare across nodes and builds.
+     */
+    private static final XXHash64 XXH64 = XXHashFactory.fastestInstance().hash64();
 
     private final String owner;
     private final long size;
@@ -335,7 +341,7 @@ public final class EmuGuestMemory implements GuestMemory {
         }
         long off = pfn << Pages.SHIFT;
         ByteBuffer c = chunks()[(int) (off >>> CHUNK_SHIFT)];
-        return Xxh64.hash(c, (int) (off & CHUNK_MASK), Pages.SIZE, 0);
+        return XXH64.hash(c, (int) (off & CHUNK_MASK), Pages.SIZE, 0);
     }
 
     /**
