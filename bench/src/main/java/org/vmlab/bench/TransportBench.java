@@ -25,6 +25,7 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 import org.vmlab.api.DataRate;
+import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.MigrationStatus;
@@ -35,6 +36,7 @@ import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.emu.EmuBackend;
 import org.vmlab.emu.EmuSettings;
+import org.vmlab.qemu.QemuGuestMemory;
 import org.vmlab.transport.Frame;
 import org.vmlab.transport.FrameChannel;
 import org.vmlab.transport.Lz4Block;
@@ -49,7 +51,8 @@ import org.vmlab.transport.TlsContext;
  * BEST_SPEED (protocol version 1's codec) and a plain copy;</li>
  * <li>loopback throughput of an authenticated link over TLS 1.3 against the same link in plain TCP;</li>
  * <li>rate-limit accuracy at 200 Mbit/s over two streams, plain and TLS, against the target;</li>
- * <li>the page hash (XXH64) of every page of a mapped emu guest, against a plain read of the same pages;</li>
+ * <li>the page hash (XXH64) of every page of a mapped emu guest, against copying the same pages out,
+ * and the qemu backend's content dirty-log sync (every page hashed);</li>
  * <li>JSON: a migration report as {@code --json} writes it, a QMP reply read and a QMP command
  * written, per operation.</li>
  * </ol>
@@ -68,6 +71,7 @@ public final class TransportBench {
         boolean quick = List.of(args).contains("--quick");
         compression(quick ? 2048 : 8192, quick ? 3 : 10);
         pageHash(quick ? 64 : 256, quick ? 3 : 10);
+        contentSync(quick ? 128 : 512, quick ? 10 : 30);
         json(quick ? 2_000 : 20_000, quick ? 3 : 10);
         Path dir = Files.createTempDirectory("vmlab-transport-bench");
         try {
@@ -244,6 +248,46 @@ public final class TransportBench {
             try (Stream<Path> s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    /**
+     * Milliseconds per sync of the qemu backend's content dirty log over a {@code mib} MiB RAM file
+     * in /dev/shm (each sync hashes every page, on every processor: the cost that bounds precopy
+     * downtime on QEMU guests); median of {@code syncs} syncs after as many warm-up syncs.
+     */
+    static void contentSync(int mib, int syncs) throws Exception {
+        Path file = Files.createTempFile(Path.of("/dev/shm"), "vmlab-sync-bench", ".ram");
+        try {
+            long size = (long) mib << 20;
+            try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+                raf.setLength(size);
+            }
+            QemuGuestMemory memory = QemuGuestMemory.map("sync-bench", file, size);
+            ByteBuffer page = ByteBuffer.allocate(PAGE);
+            Random r = new Random(6);
+            for (long pfn = 0; pfn < memory.pageCount(); pfn++) {
+                r.nextBytes(page.array());
+                memory.writePage(pfn, page.clear());
+            }
+            DirtyLog log = memory.dirtyLog();
+            log.start();
+            double[] ms = new double[syncs];
+            for (int i = -syncs; i < syncs; i++) {
+                memory.putLong((long) (i & 0xFFFF) * 97 * PAGE % size, i);
+                long t0 = System.nanoTime();
+                log.sync();
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            log.stop();
+            java.util.Arrays.sort(ms);
+            double median = ms[syncs / 2];
+            System.out.printf("content dirty-log sync of a %d MiB QEMU RAM file: %.1f ms (%.2f GB/s, %d processors), median of %d%n",
+                    mib, median, size / median / 1e6, Runtime.getRuntime().availableProcessors(), syncs);
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 

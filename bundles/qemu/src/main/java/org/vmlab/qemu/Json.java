@@ -85,7 +85,12 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
-    /** Writes maps, iterables, strings, numbers, booleans and null as compact JSON. */
+    /**
+     * Writes maps, iterables, strings, numbers, booleans and null as compact JSON. Jackson takes
+     * about 1.2 us for a QMP command where the hand-written writer took 0.4 to 0.6 us
+     * (bench/transport.sh); a command's round trip to QEMU takes 0.2 to 0.4 ms, so that cannot be
+     * seen, and one library reads and writes QMP.
+     */
     public static String write(Object value) {
         try {
             return WRITER.writeValueAsString(value);

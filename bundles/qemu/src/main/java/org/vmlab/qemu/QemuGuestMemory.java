@@ -54,7 +54,10 @@ public final class QemuGuestMemory implements GuestMemory {
     private final ContentDirtyLog dirtyLog = new ContentDirtyLog();
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
-    /** The page hash (XXH64, seed 0) through lz4-java's native code: faster than Java here (bench/README.md). */
+    /**
+     * The page hash (XXH64, seed 0) through lz4-java's native code: each sync of a 512 MiB guest
+     * took about 36 ms against 38 to 53 ms with vmlab's own Java XXH64 (bench/README.md, "page hash").
+     */
     private static final XXHash64 XXH64 = XXHashFactory.fastestInstance().hash64();
     private static final long ZERO_HASH = XXH64.hash(new byte[Pages.SIZE], 0, Pages.SIZE, 0);
     /** Per-page hash at the last sync while the log runs, else null. */
