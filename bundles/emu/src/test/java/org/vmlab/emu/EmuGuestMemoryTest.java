@@ -1,7 +1,5 @@
 package org.vmlab.emu;
 
-import org.vmlab.api.memory.Xxh64;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
-import org.vmlab.api.memory.Xxh64;
 
 class EmuGuestMemoryTest {
     @TempDir
@@ -112,7 +109,7 @@ class EmuGuestMemoryTest {
 
     @Test
     void zeroAndHash() {
-        long zeroHash = Xxh64.hash(new byte[Pages.SIZE], 0);
+        long zeroHash = PageHashTest.ZERO_PAGE;
         assertTrue(mem.isZero(5));
         assertEquals(zeroHash, mem.pageHash(5));
         mem.putLong(5 * 4096 + 4088, 1);
@@ -121,7 +118,7 @@ class EmuGuestMemoryTest {
         assertTrue(mem.isZero(6));
         ByteBuffer src = pattern(1, 3);
         mem.writePage(9, src);
-        assertEquals(Xxh64.hash(src.array(), 0), mem.pageHash(9));
+        assertEquals(PageHashTest.xxh64(src.array()), mem.pageHash(9));
         assertNotEquals(zeroHash, mem.pageHash(9));
     }
 
@@ -237,7 +234,7 @@ class EmuGuestMemoryTest {
             assertEquals(77, big.getLong(EmuGuestMemory.CHUNK_SIZE));
             assertEquals(6, big.dirtyLog().sync().size());
             byte[] page4 = java.util.Arrays.copyOfRange(src.array(), 4 * 4096, 5 * 4096);
-            assertEquals(Xxh64.hash(page4, 0), big.pageHash(first + 4));
+            assertEquals(PageHashTest.xxh64(page4), big.pageHash(first + 4));
         } finally {
             big.close();
         }

@@ -11,6 +11,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import net.jpountz.xxhash.XXHash64;
+import net.jpountz.xxhash.XXHashFactory;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.memory.FaultMode;
@@ -19,7 +22,6 @@ import org.vmlab.api.memory.PageFaultHandler;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.memory.PostcopyMemory;
-import org.vmlab.api.memory.Xxh64;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.ThroughputSample;
 import org.vmlab.api.workload.WorkloadRun;
@@ -39,7 +41,9 @@ import org.vmlab.transport.TransportException;
 final class IncomingPostcopy implements PageFaultHandler {
     private static final Logger LOG = LoggerFactory.getLogger(IncomingPostcopy.class);
     private static final Long STOP = -1L;
-    private static final long ZERO_PAGE_HASH = Xxh64.hash(new byte[Pages.SIZE], 0);
+    /** {@link GuestMemory#pageHash}'s function (XXH64, seed 0), as the backends compute it (lz4-java). */
+    private static final XXHash64 XXH64 = XXHashFactory.fastestInstance().hash64();
+    private static final long ZERO_PAGE_HASH = XXH64.hash(new byte[Pages.SIZE], 0, Pages.SIZE, 0);
 
     private final String migrationId;
     private final Vm vm;
@@ -111,7 +115,7 @@ final class IncomingPostcopy implements PageFaultHandler {
             return; // present already: the guest may have written it since
         }
         ByteBuffer page = content != null ? content : ByteBuffer.allocate(Pages.SIZE);
-        long hash = hashes == null ? 0 : content == null ? ZERO_PAGE_HASH : Xxh64.pageHash(page);
+        long hash = hashes == null ? 0 : content == null ? ZERO_PAGE_HASH : XXH64.hash(page, page.position(), Pages.SIZE, 0);
         postcopy.fill(pfn, page);
         int word = (int) (pfn >>> 6);
         long bit = 1L << pfn;

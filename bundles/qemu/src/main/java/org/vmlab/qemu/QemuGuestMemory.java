@@ -12,9 +12,9 @@ import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.memory.PostcopyMemory;
-import org.vmlab.api.memory.Xxh64;
 import org.vmlab.backend.support.memory.MappedGuestMemory;
 import org.vmlab.backend.support.memory.MappedPages;
+import org.vmlab.backend.support.memory.PageHash;
 
 /**
  * A QEMU guest's RAM: the {@code memory-backend-file} QEMU maps with {@code share=on}, mapped
@@ -37,7 +37,7 @@ import org.vmlab.backend.support.memory.MappedPages;
  */
 public final class QemuGuestMemory extends MappedGuestMemory {
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final long ZERO_HASH = Xxh64.hash(new byte[Pages.SIZE], 0);
+    private static final long ZERO_HASH = PageHash.ZERO;
 
     private final String owner;
     private final ContentDirtyLog dirtyLog = new ContentDirtyLog();
@@ -74,7 +74,7 @@ public final class QemuGuestMemory extends MappedGuestMemory {
         if (h != null) {
             ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < pages; i++) {
-                handedOut(h, pfn + i, Xxh64.hash(le, at + i * Pages.SIZE, Pages.SIZE, 0));
+                handedOut(h, pfn + i, PageHash.of(le, at + i * Pages.SIZE));
             }
         }
     }

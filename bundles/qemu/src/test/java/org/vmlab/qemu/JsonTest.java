@@ -43,8 +43,19 @@ class JsonTest {
                 "tru", "nul", "01", "1.", "-", "1e", "\"abc", "\"\\x\"", "\"\\u12\"", "\"a\nb\"", "{} x",
                 "{\"a\":1}}", "\u0000", "[".repeat(100) + "]".repeat(100)}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(bad), bad);
-            assertTrue(e.getMessage().startsWith("bad JSON at offset"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("bad JSON"), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> Json.parseObject("[1]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Json.parse("{\"a\": x}")).getMessage()
+                .startsWith("bad JSON at offset 6"), "names where");
+    }
+
+    @Test
+    void nestingIsBoundedByMaxDepth() {
+        String ok = "[".repeat(Json.MAX_DEPTH) + "]".repeat(Json.MAX_DEPTH);
+        assertEquals(1, ((List<?>) Json.parse(ok)).size());
+        String deep = "[".repeat(Json.MAX_DEPTH + 1) + "]".repeat(Json.MAX_DEPTH + 1);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Json.parse(deep)).getMessage()
+                .contains(String.valueOf(Json.MAX_DEPTH)));
     }
 }

@@ -20,6 +20,8 @@ public final class PageBatch {
     public static final int LZ4 = 3;
     private static final int HEAD = 8;
     private static final int RECORD_MAX = 8 + 1 + 4 + Pages.SIZE + 64;
+    /** Room a page may take while it is compressed (within RECORD_MAX); it goes raw if that saves under 16 bytes. */
+    private static final int LZ4_MAX = Lz4Block.maxCompressedLength(Pages.SIZE);
 
     private PageBatch() {
     }
@@ -77,8 +79,8 @@ public final class PageBatch {
             if (lz4 != null) {
                 content.get(page);
                 int start = bb.position() + 5;
-                int n = lz4.compress(page, 0, Pages.SIZE, buf, start, Pages.SIZE - 16);
-                if (n > 0) {
+                int n = lz4.compress(page, 0, Pages.SIZE, buf, start, LZ4_MAX);
+                if (n > 0 && n <= Pages.SIZE - 16) {
                     bb.put((byte) LZ4);
                     bb.putInt(n);
                     bb.position(start + n);

@@ -350,7 +350,8 @@ class FrameChannelTest {
         assertTrue(refusal(record(PageBatch.LZ4, 0x7f, 0, 0, 0)).contains("bad LZ4 length"));
         assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 4, 0x10, 'a', 'b')).contains("bad LZ4 length 4"));
         assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 2, 0x10, 'a')).contains("decodes to 1 bytes"));
-        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 4, 0x00, 9, 0, 0)).contains("before the start"));
+        // a match before the start of the page
+        assertTrue(refusal(record(PageBatch.LZ4, 0, 0, 0, 4, 0x00, 9, 0, 0)).contains("LZ4 block of 4 bytes is malformed"));
         assertTrue(refusal(record(2, 0, 0, 0, 4, 1, 2, 3, 4)).contains("only accepts LZ4"));
         assertTrue(refusal(record(9)).contains("unknown page record kind 9"));
     }

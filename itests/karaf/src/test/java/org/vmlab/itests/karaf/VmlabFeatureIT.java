@@ -150,6 +150,8 @@ public class VmlabFeatureIT {
                 // directory), since the absolute path under target/exam/<uuid>/ can exceed the
                 // 107-byte limit of a Unix socket path.
                 editConfigurationFilePut("etc/org.vmlab.cli.cfg", "socket.path", "data/vmlab/control.sock"),
+                // The migration receiver on any free loopback port: 7301 may belong to another instance.
+                editConfigurationFilePut("etc/org.vmlab.transport.cfg", "port", "0"),
                 features(vmlabFeatures, "vmlab"),
                 // What bin/karaf passes on JDK 9+ (Pax Exam 4.14 does not); paths are relative to
                 // the instance folder, the container's working directory.

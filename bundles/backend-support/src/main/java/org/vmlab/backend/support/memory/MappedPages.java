@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 
 import org.vmlab.api.memory.Pages;
-import org.vmlab.api.memory.Xxh64;
 
 /**
  * Guest RAM in a file mapped read-write and shared, in chunks of at most 1 GiB (one buffer maps at
@@ -179,6 +178,6 @@ public final class MappedPages {
     public long hash(long pfn) {
         Objects.checkIndex(pfn, pageCount);
         long off = pfn << Pages.SHIFT;
-        return Xxh64.hash(chunks()[(int) (off >>> CHUNK_SHIFT)], (int) (off & CHUNK_MASK), Pages.SIZE, 0);
+        return PageHash.of(chunks()[(int) (off >>> CHUNK_SHIFT)], (int) (off & CHUNK_MASK));
     }
 }
