@@ -14,10 +14,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,11 +28,7 @@ import javax.net.ssl.SSLSocket;
  * One authenticated, framed TCP connection. A frame is a type byte, a 4-byte big-endian payload
  * length (at most {@link #MAX_FRAME}) and the payload.
  *
- * <p>Handshake (protocol {@link #VERSION}): the client sends magic {@code VMLB}, its version and a
- * 32-byte nonce; the server answers magic, version, a status (0 accepted; 1 refused plus a reason),
- * its own nonce and {@code HMAC(secret, 'S'|clientNonce|serverNonce)}; the client checks that and
- * answers {@code HMAC(secret, 'C'|serverNonce|clientNonce)}; the server checks it and answers a
- * final status. Both sides thus prove they know the secret; MACs are compared in constant time.
+ * <p>Both ends first prove they know the shared secret ({@link Handshake}, protocol {@link #VERSION}).
  *
  * <p>With a {@link TlsContext} the connection is TLS 1.3 with pinned certificates on both ends,
  * and the handshake above runs inside it.
@@ -60,10 +53,6 @@ public final class FrameChannel implements AutoCloseable {
     /** Bytes of a frame header. */
     public static final int HEADER = 5;
 
-    static final byte[] MAGIC = {'V', 'M', 'L', 'B'};
-    static final int NONCE = 32;
-    private static final int MAC = 32;
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vmlab-transport-watchdog");
         t.setDaemon(true);
@@ -178,7 +167,7 @@ public final class FrameChannel implements AutoCloseable {
             try {
                 ch.startTls("the receiver " + address,
                         " (is TLS off at the receiver, or is this node's certificate not pinned there?)");
-                ch.clientHandshake(secret, version);
+                new Handshake(ch.in, ch.out, s.getRemoteSocketAddress()).asClient(secret, version);
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
@@ -252,7 +241,7 @@ public final class FrameChannel implements AutoCloseable {
         try {
             ch.startTls("peer " + socket.getRemoteSocketAddress(),
                     " (a peer without TLS, or one whose certificate is not pinned in this node's keystore?)");
-            ch.serverHandshake(secret);
+            new Handshake(ch.in, ch.out, socket.getRemoteSocketAddress()).asServer(secret);
             return ch;
         } catch (SocketTimeoutException e) {
             ch.close();
@@ -266,92 +255,6 @@ public final class FrameChannel implements AutoCloseable {
             ch.close();
             throw e;
         }
-    }
-
-    private void clientHandshake(SharedSecret secret, int version) throws IOException {
-        byte[] nc = new byte[NONCE];
-        RANDOM.nextBytes(nc);
-        out.write(MAGIC);
-        out.writeShort(version);
-        out.write(nc);
-        out.flush();
-        readMagic("server");
-        int serverVersion = in.readUnsignedShort();
-        int status = in.readUnsignedByte();
-        if (status != 0) {
-            throw new TransportException("server refused the connection: " + readReason());
-        }
-        if (serverVersion != version) {
-            throw new TransportException("server speaks protocol version " + serverVersion + ", not " + version);
-        }
-        byte[] ns = readN(NONCE);
-        byte[] macS = readN(MAC);
-        if (!SharedSecret.constantTimeEquals(macS, secret.mac((byte) 'S', nc, ns))) {
-            throw new TransportException("server failed authentication (it does not know the shared secret)");
-        }
-        out.write(secret.mac((byte) 'C', ns, nc));
-        out.flush();
-        int done = in.readUnsignedByte();
-        if (done != 0) {
-            throw new TransportException("server refused the connection: " + readReason());
-        }
-    }
-
-    private void serverHandshake(SharedSecret secret) throws IOException {
-        readMagic("client");
-        int version = in.readUnsignedShort();
-        byte[] nc = readN(NONCE);
-        out.write(MAGIC);
-        out.writeShort(VERSION);
-        if (version != VERSION) {
-            refuse("unsupported protocol version " + version + " (this receiver speaks " + VERSION + ")");
-        }
-        out.writeByte(0);
-        byte[] ns = new byte[NONCE];
-        RANDOM.nextBytes(ns);
-        out.write(ns);
-        out.write(secret.mac((byte) 'S', nc, ns));
-        out.flush();
-        byte[] macC = readN(MAC);
-        if (!SharedSecret.constantTimeEquals(macC, secret.mac((byte) 'C', ns, nc))) {
-            refuse("authentication failed (wrong shared secret)");
-        }
-        out.writeByte(0);
-        out.flush();
-    }
-
-    private void refuse(String reason) throws IOException {
-        byte[] r = reason.getBytes(StandardCharsets.UTF_8);
-        out.writeByte(1);
-        out.writeByte(Math.min(255, r.length));
-        out.write(r, 0, Math.min(255, r.length));
-        out.flush();
-        throw new TransportException("refused " + socket.getRemoteSocketAddress() + ": " + reason);
-    }
-
-    private String readReason() throws IOException {
-        int n = in.readUnsignedByte();
-        return new String(readN(n), StandardCharsets.UTF_8);
-    }
-
-    private void readMagic(String who) throws IOException {
-        byte[] m = readN(MAGIC.length);
-        if (!Arrays.equals(m, MAGIC)) {
-            String hint = "";
-            if (m[1] == 3 && m[0] == 0x16) {
-                hint = " (that is a TLS handshake: the peer uses TLS, this node does not)";
-            } else if (m[1] == 3 && m[0] == 0x15) {
-                hint = " (that is a TLS alert: the peer requires TLS, this node does not use it)";
-            }
-            throw new TransportException("not a vmlab migration peer: the " + who + " "
-                    + socket.getRemoteSocketAddress() + " sent bytes " + java.util.HexFormat.of().formatHex(m) + " instead of the magic 'VMLB'" + hint);
-        }
-    }
-
-    private byte[] readN(int n) throws IOException {
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return b;
     }
 
     /** Sends one frame whose payload is {@code payload[off, off+len)}, rate limited. */
