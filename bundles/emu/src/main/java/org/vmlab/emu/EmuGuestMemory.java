@@ -81,7 +81,7 @@ public final class EmuGuestMemory extends MappedGuestMemory {
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
                 f.setLength(sizeBytes); // sparse: setting the size allocates nothing
             }
-            MappedPages ram = MappedPages.map(file, owner, sizeBytes);
+            MappedPages ram = MappedPages.mapFresh(file, owner, sizeBytes); // only this JVM writes it
             boolean deleted;
             try {
                 Files.delete(file);
@@ -183,6 +183,21 @@ public final class EmuGuestMemory extends MappedGuestMemory {
     public boolean isZero(long pfn) {
         access(pfn, 1);
         return ram.isZero(pfn);
+    }
+
+    @Override
+    public long[] zeroBitmap(long from, long to) {
+        if (postcopy == null) {
+            return ram.zeroBitmap(from, to);
+        }
+        // Pages may be missing: each is waited for as a guest access would.
+        long[] bits = new long[(int) ((to - from + 63) >>> 6)];
+        for (long pfn = from; pfn < to; pfn++) {
+            if (isZero(pfn)) {
+                bits[(int) ((pfn - from) >>> 6)] |= 1L << (pfn - from);
+            }
+        }
+        return bits;
     }
 
     @Override

@@ -4,7 +4,7 @@ import org.vmlab.transport.TransportException;
 
 /**
  * The frame types of vmlab's migration protocol on top of {@link org.vmlab.transport.FrameChannel}
- * (transport protocol version 3); the payload of each is one {@link Messages} record, raw pages
+ * (transport protocol version 4); the payload of each is one {@link Messages} record, raw pages
  * ({@link org.vmlab.transport.PageBatch}) or raw hypervisor stream, or nothing (a signal).
  *
  * <pre>

@@ -39,14 +39,18 @@ final class IncomingPostcopySwitch {
     void run(PostcopySwitch ps) throws IOException {
         Vm vm = session.vm;
         String id = session.migrationId;
+        long start = System.nanoTime();
         IncomingPostcopy pc = new IncomingPostcopy(id, vm, control, timeout, ps.verify(), ps.mode(), ps.missing());
         session.postcopy(pc);
-        pc.begin();
+        long verifyNanos = pc.begin();
         Thread reader = new Thread(() -> readControl(pc), "vmlab-receiver-postcopy-" + id);
         reader.setDaemon(true);
         reader.start();
+        long begun = System.nanoTime();
         vm.loadDeviceState(ps.deviceState()); // may fault: the reader installs the pages it needs
-        control.send(FrameType.POSTCOPY_READY);
+        control.send(new Messages.PostcopyReady(verifyNanos));
+        LOG.debug("migration {}: postcopy memory ready in {} ms (verification hashing {} ms), device state loaded in {} ms",
+                id, (begun - start) / 1_000_000, verifyNanos / 1_000_000, (System.nanoTime() - begun) / 1_000_000);
         try {
             if (!commit.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new TransportException("no COMMIT within " + timeout.toMillis() + " ms");
@@ -55,6 +59,7 @@ final class IncomingPostcopySwitch {
             Thread.currentThread().interrupt();
             throw new TransportException("interrupted");
         }
+        long committedAt = System.nanoTime();
         session.commit();
         pc.committed();
         // Past the commit the VM lives only here.
@@ -62,6 +67,7 @@ final class IncomingPostcopySwitch {
             vm.resume();
             pc.resumed();
             control.send(FrameType.RESUMED);
+            LOG.debug("migration {}: resumed {} ms after the commit", id, (System.nanoTime() - committedAt) / 1_000_000);
             LOG.info("migration {}: VM '{}' runs here now; {} pages follow by postcopy", id, vm.id(),
                     ps.missing().size());
             pc.awaitComplete();
@@ -87,7 +93,7 @@ final class IncomingPostcopySwitch {
         PageBatch.Reader reader = new PageBatch.Reader(session.vm.memory().pageCount());
         try {
             while (true) {
-                Frame g = control.receive();
+                Frame g = control.receiveReusing();
                 switch (FrameType.of(g.type())) {
                     case PAGES -> reader.read(g.payload(), (round, pfn, content) -> pc.fill(pfn, content));
                     case PING -> {

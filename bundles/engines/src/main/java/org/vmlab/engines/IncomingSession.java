@@ -133,7 +133,7 @@ final class IncomingSession {
         PageBatch.Reader reader = new PageBatch.Reader(pageRound.length);
         try {
             while (true) {
-                Frame f = ch.receive();
+                Frame f = ch.receiveReusing();
                 switch (FrameType.of(f.type())) {
                     case PAGES -> reader.read(f.payload(), this::apply);
                     case PING -> {

@@ -15,6 +15,7 @@ import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.transport.Frame;
 import org.vmlab.transport.FrameChannel;
+import org.vmlab.transport.Lz4Block;
 import org.vmlab.transport.TransportException;
 
 /**
@@ -150,8 +151,15 @@ final class Messages {
         }
     }
 
-    /** Postcopy switchover: verification, fault mode, the pages the destination will miss, device state. */
+    /**
+     * Postcopy switchover: verification, fault mode, the pages the destination will miss (a bitmap,
+     * LZ4-compressed when that is smaller: a few KiB for a mostly present or mostly missing guest of
+     * any size), device state.
+     */
     record PostcopySwitch(boolean verify, FaultMode mode, PageSet missing, byte[] deviceState) implements Message {
+        private static final int RAW = 0;
+        private static final int LZ4 = 1;
+
         public FrameType type() {
             return FrameType.POSTCOPY_SWITCH;
         }
@@ -160,10 +168,13 @@ final class Messages {
             out.writeBoolean(verify);
             out.writeByte(mode == FaultMode.COOPERATIVE ? 1 : 0);
             long[] words = missing.toBitmap();
+            byte[] raw = new byte[words.length * 8];
+            ByteBuffer.wrap(raw).asLongBuffer().put(words);
+            byte[] packed = new byte[Lz4Block.maxCompressedLength(raw.length)];
+            int n = new Lz4Block().compress(raw, 0, raw.length, packed, 0, raw.length - 1);
             out.writeInt(words.length);
-            for (long word : words) {
-                out.writeLong(word);
-            }
+            out.writeByte(n < 0 ? RAW : LZ4);
+            writeBytes(out, n < 0 ? raw : java.util.Arrays.copyOf(packed, n));
             writeBytes(out, deviceState);
         }
 
@@ -179,12 +190,43 @@ final class Messages {
             if (words != (int) ((pages + 63) >>> 6)) {
                 throw new TransportException("missing-page bitmap of " + words + " words for " + pages + " pages");
             }
+            int encoding = in.readByte();
+            byte[] body = readBytes(in, "missing-page bitmap");
+            byte[] raw;
+            if (encoding == RAW && body.length == words * 8) {
+                raw = body;
+            } else if (encoding == LZ4) {
+                raw = new byte[words * 8];
+                Lz4Block.decompress(body, 0, body.length, raw, 0, raw.length);
+            } else {
+                throw new TransportException("missing-page bitmap encoded " + encoding + " in " + body.length + " bytes");
+            }
             long[] bitmap = new long[words];
-            for (int i = 0; i < words; i++) {
-                bitmap[i] = in.readLong();
+            ByteBuffer.wrap(raw).asLongBuffer().get(bitmap);
+            if (words > 0 && (bitmap[words - 1] & (pages % 64 == 0 ? 0 : -1L << (pages % 64))) != 0) {
+                throw new TransportException("missing-page bitmap names pages past " + pages);
             }
             return new PostcopySwitch(verify, modeByte == 1 ? FaultMode.COOPERATIVE : FaultMode.BLOCKING,
                     PageSet.ofBitmap(pages, bitmap), readBytes(in, "device state"));
+        }
+    }
+
+    /** The destination is ready to resume; its verification hashing kept the guest paused this long. */
+    record PostcopyReady(long verifyNanos) implements Message {
+        public FrameType type() {
+            return FrameType.POSTCOPY_READY;
+        }
+
+        public void write(DataOutputStream out) throws IOException {
+            out.writeLong(verifyNanos);
+        }
+
+        static PostcopyReady read(Frame f) throws IOException {
+            long n = in(f).readLong();
+            if (n < 0) {
+                throw new TransportException("POSTCOPY_READY with " + n + " ns of verification");
+            }
+            return new PostcopyReady(n);
         }
     }
 

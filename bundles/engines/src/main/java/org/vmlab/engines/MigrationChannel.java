@@ -70,6 +70,16 @@ final class MigrationChannel implements AutoCloseable {
         return channel.receive();
     }
 
+    /** The next frame, valid only until the next receive (for readers that consume it at once). */
+    Frame receiveReusing() throws IOException {
+        return channel.receiveReusing();
+    }
+
+    /** Sends a page batch as one frame. */
+    void send(FrameType type, org.vmlab.transport.PageBatch.Writer batch) throws IOException {
+        batch.sendOn(channel, type.code);
+    }
+
     /**
      * The next frame other than a PING.
      *

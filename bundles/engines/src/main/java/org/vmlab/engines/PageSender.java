@@ -1,7 +1,6 @@
 package org.vmlab.engines;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -72,7 +71,7 @@ final class PageSender {
 
     /** Sends {@code order} over every stream, the streams taking batches from it in turn. */
     Counts send(int round, long[] order) throws Exception {
-        return overStreams(round, order, BATCH_PAGES, pfn -> false, () -> false);
+        return overStreams(round, order, BATCH_PAGES, pfn -> false, () -> false, true);
     }
 
     /**
@@ -84,11 +83,11 @@ final class PageSender {
             writers[i].close();
             writers[i] = new PageBatch.Writer(compress, POSTCOPY_FRAME_BYTES);
         }
-        return overStreams(round, order, POSTCOPY_BATCH_PAGES, skip, faultsPending);
+        return overStreams(round, order, POSTCOPY_BATCH_PAGES, skip, faultsPending, false);
     }
 
-    private Counts overStreams(int round, long[] order, int batch, LongPredicate skip, BooleanSupplier yieldWhile)
-            throws Exception {
+    private Counts overStreams(int round, long[] order, int batch, LongPredicate skip, BooleanSupplier yieldWhile,
+                               boolean elide) throws Exception {
         synchronized (this) {
             if (!started) {
                 started = true;
@@ -99,7 +98,6 @@ final class PageSender {
         AtomicInteger cursor = new AtomicInteger();
         link.onEveryStream((stream, ch) -> {
             PageBatch.Writer w = writers[stream];
-            ByteBuffer page = ByteBuffer.allocateDirect(Pages.SIZE);
             w.begin(round);
             while (true) {
                 if (cancelled.getAsBoolean()) {
@@ -117,7 +115,7 @@ final class PageSender {
                 int to = Math.min(order.length, from + batch);
                 for (int i = from; i < to; i++) {
                     if (!skip.test(order[i])) {
-                        add(w, order[i], page);
+                        add(w, order[i], elide);
                         sendIfFull(ch, w, round);
                     }
                 }
@@ -128,11 +126,11 @@ final class PageSender {
     }
 
     /** Serves pages the destination's guest faulted on, at once, on {@code ch} (the control connection). */
-    void serve(MigrationChannel ch, PageBatch.Writer w, ByteBuffer page, int round, long[] pfns) throws IOException {
+    void serve(MigrationChannel ch, PageBatch.Writer w, int round, long[] pfns) throws IOException {
         w.begin(round);
         for (long pfn : pfns) {
             requested.incrementAndGet();
-            add(w, pfn, page);
+            add(w, pfn, false);
             sendIfFull(ch, w, round);
         }
         sendRest(ch, w, round);
@@ -140,28 +138,33 @@ final class PageSender {
 
     private static void sendIfFull(MigrationChannel ch, PageBatch.Writer w, int round) throws IOException {
         if (w.isFull()) {
-            ch.send(FrameType.PAGES, w.array(), 0, w.length());
+            ch.send(FrameType.PAGES, w);
             w.begin(round);
         }
     }
 
     private static void sendRest(MigrationChannel ch, PageBatch.Writer w, int round) throws IOException {
         if (w.pages() > 0) {
-            ch.send(FrameType.PAGES, w.array(), 0, w.length());
+            ch.send(FrameType.PAGES, w);
             w.begin(round);
         }
     }
 
-    /** Adds one page (or its zero marker) to a batch, and counts it. */
-    private void add(PageBatch.Writer w, long pfn, ByteBuffer page) {
+    /**
+     * Adds one page (or its zero marker) to a batch, and counts it. With {@code elide}, a zero page
+     * that never crossed is left out of the batch but counted as sent: the destination's copy is
+     * zero already (not in postcopy, where the destination waits for every page it misses).
+     */
+    private void add(PageBatch.Writer w, long pfn, boolean elide) {
         if (memory.isZero(pfn)) {
-            w.addZero(pfn);
             zero.incrementAndGet();
+            if (elide && !wasSent(pfn)) {
+                sent.incrementAndGet(); // counted as moved: the destination has it right
+                return;
+            }
+            w.addZero(pfn);
         } else {
-            page.clear();
-            memory.readPage(pfn, page);
-            page.flip();
-            w.addPage(pfn, page);
+            w.addPage(pfn, memory);
         }
         sent.incrementAndGet();
         int word = (int) (pfn >>> 6);

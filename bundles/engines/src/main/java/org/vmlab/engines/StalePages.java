@@ -26,6 +26,11 @@ final class StalePages {
         stale.clear((int) pfn);
     }
 
+    /** Clears every page of {@code pages}. */
+    synchronized void clear(PageSet pages) {
+        stale.andNot(BitSet.valueOf(pages.toBitmap()));
+    }
+
     /** Clears pages that were just sent. */
     synchronized void clear(long[] sent) {
         for (long pfn : sent) {

@@ -44,6 +44,8 @@ final class Telemetry {
     private volatile long postcopyNanos;
     private volatile long blockNanos;
     private volatile Verification verification = Verification.NOT_REQUESTED;
+    /** Zero pages found before the first round, counted in it: they never cross. */
+    private volatile long elidedZero;
 
     Telemetry(MigrationPlan plan, String engineName, Vm vm, MigrationListener listener) {
         this.plan = plan;
@@ -71,7 +73,9 @@ final class Telemetry {
 
     /** A round ended: {@code counts} pages in {@code nanos}; {@code dirtyAtEnd} pages still stale. */
     void round(int round, PageSender.Counts counts, long bytes, long nanos, long dirtyAtEnd) {
-        RoundStats rs = new RoundStats(round, counts.pages(), counts.resent(), counts.zero(), Math.max(0, bytes),
+        long elided = rounds.isEmpty() ? elidedZero : 0;
+        RoundStats rs = new RoundStats(round, counts.pages() + elided, counts.resent(), counts.zero() + elided,
+                Math.max(0, bytes),
                 Math.max(0, nanos / 1_000_000), dirtyAtEnd);
         rounds.add(rs);
         try {
@@ -79,6 +83,11 @@ final class Telemetry {
         } catch (RuntimeException e) {
             LOG.debug("listener failed", e);
         }
+    }
+
+    /** Zero pages that will not cross at all, counted as sent zero pages of the first round. */
+    void elidedZeroPages(long pages) {
+        elidedZero = pages;
     }
 
     void dirtyRate(double pagesPerSecond) {
@@ -148,7 +157,7 @@ final class Telemetry {
                 plan.ordering() == null ? "default" : plan.ordering(), plan.vmId(),
                 plan.isLocal() ? MigrationReport.LOCAL : plan.destination().toString(), total,
                 setup < 0 ? total : setup / 1_000_000, downtime < 0 ? 0 : downtime / 1_000_000,
-                bytesNetwork(), 0, rounds.size(), sent.pages(), sent.resent(), zero, verification,
+                bytesNetwork(), 0, rounds.size(), sent.pages() + elidedZero, sent.resent(), zero, verification,
                 failure, List.copyOf(rounds), tl, postcopyNanos / 1_000_000, requested, blockNanos / 1_000_000);
     }
 }

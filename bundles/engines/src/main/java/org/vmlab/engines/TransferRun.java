@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.GuestMemory;
+import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.migration.MigrationContext;
 import org.vmlab.api.migration.MigrationPhase;
 import org.vmlab.api.migration.MigrationPlan;
@@ -82,25 +83,29 @@ final class TransferRun {
             telemetry.phase(MigrationPhase.SETUP);
             EngineOptions options = EngineOptions.of(engineName, engineOptions, ctx.ordering().options(), plan);
             Shape shape = shapes.apply(options);
+            long openStart = System.nanoTime();
             link = SourceLink.open(receiver, plan, vm, shape.postcopy(), "vmlab-" + engineName + "-" + plan.id());
+            LOG.debug("migration {}: destination ready in {} ms", plan.id(), (System.nanoTime() - openStart) / 1_000_000);
             telemetry.countBytes(link::bytesSent);
             ticker = startTicker(link);
             DirtyLog log = memory.dirtyLog();
+            long logStart = System.nanoTime();
             log.start();
             dirtyLogStarted = true;
+            LOG.debug("migration {}: dirty log started in {} ms", plan.id(), (System.nanoTime() - logStart) / 1_000_000);
             sender = new PageSender(memory, link, plan.compress(), ctx::isCancelled, telemetry::setupDone);
             Outgoing out = new Outgoing(engineName, plan, ctx, options, vm, link, sender,
                     new StalePages(memory.pageCount()), new ArrayPageHistory(memory.pageCount()), log,
                     new PageOrder(ctx.ordering(), plan.ordering()), telemetry);
+            elideZeroPages(out);
             int round = 0;
             if (shape.precopyRounds() > 0) {
                 rounds = new PrecopyRounds(out, new SwitchoverRule(shape.rule(), plan.downtimeLimit(),
                         Math.min(shape.precopyRounds(), plan.maxRounds())));
                 round = rounds.run();
-            } else {
-                skipZeroPages(out);
             }
             out.checkCancelled();
+            telemetry.setupDone(); // pure postcopy: setup ends where the switchover begins
             telemetry.phase(MigrationPhase.SWITCHOVER);
             telemetry.tick(); // the guest as it ran just before the pause
             long pauseStart = System.nanoTime();
@@ -190,19 +195,16 @@ final class TransferRun {
     }
 
     /**
-     * Pure postcopy: zero pages need not cross (the destination's fresh memory is zero) unless
-     * the guest writes them before the pause, which the dirty log then tells.
+     * Zero pages need not cross: the destination's fresh memory is zero. They are found at memory
+     * bandwidth before the first round; one the guest writes afterwards is in the dirty log.
      */
-    private void skipZeroPages(Outgoing out) {
-        out.log().sync(); // from here on, writes count
-        for (long pfn = 0; pfn < memory.pageCount(); pfn++) {
-            if ((pfn & 0xFFFF) == 0) {
-                out.checkCancelled();
-            }
-            if (memory.isZero(pfn)) {
-                out.stale().clear(pfn);
-            }
-        }
+    private void elideZeroPages(Outgoing out) {
+        long start = System.nanoTime();
+        PageSet zero = ZeroScan.of(memory, ctx::isCancelled);
+        out.stale().clear(zero);
+        telemetry.elidedZeroPages(zero.size());
+        LOG.debug("migration {}: {} zero pages found in {} ms", plan.id(), zero.size(),
+                (System.nanoTime() - start) / 1_000_000);
     }
 
     private MigrationReport report(MigrationStatus status, String failure, PageSender sender) {

@@ -43,7 +43,12 @@ final class EngineTestNode implements AutoCloseable {
     private final AtomicInteger counter = new AtomicInteger();
 
     EngineTestNode(Path dir, Duration timeout) throws IOException {
-        backend = new EmuBackend(EmuSettings.forTests(dir));
+        this(dir, timeout, dir.resolve("memory"));
+    }
+
+    /** With guest memory files in {@code memoryDir} (a tmpfs such as /dev/shm, as in a distribution). */
+    EngineTestNode(Path dir, Duration timeout, Path memoryDir) throws IOException {
+        backend = new EmuBackend(new EmuSettings(memoryDir, dir.resolve("state"), EmuSettings.forTests(dir).maxGuestMemoryBytes()));
         backend.registerWorkload("memory", new MemoryWorkload());
         receiver = new MigrationReceiver(name -> "emu".equals(name) ? backend : null,
                 MigrationReceiver.Settings.loopback(dir.resolve("secret/transport.secret")).withTimeout(timeout));

@@ -109,6 +109,20 @@ public final class QemuGuestMemory extends MappedGuestMemory {
     }
 
     @Override
+    public long[] zeroBitmap(long from, long to) {
+        long[] bits = ram.zeroBitmap(from, to);
+        long[] h = syncHashes;
+        if (h != null) {
+            for (int w = 0; w < bits.length; w++) {
+                for (long word = bits[w]; word != 0; word &= word - 1) {
+                    handedOut(h, from + 64L * w + Long.numberOfTrailingZeros(word), ZERO_HASH);
+                }
+            }
+        }
+        return bits;
+    }
+
+    @Override
     public boolean isZero(long pfn) {
         if (!ram.isZero(pfn)) {
             return false;

@@ -2,6 +2,7 @@ package org.vmlab.transport;
 
 import java.nio.ByteBuffer;
 
+import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
 
 /**
@@ -26,7 +27,11 @@ public final class PageBatch {
     private PageBatch() {
     }
 
-    /** Builds batches; one per sending thread (not thread-safe). */
+    /**
+     * Builds batches; one per sending thread (not thread-safe). The batch is built behind room for
+     * the frame header, so a batch goes to the socket in one write ({@link #sendOn}), and a page
+     * comes straight from guest memory into it ({@link #addPage(long, GuestMemory)}).
+     */
     public static final class Writer {
         private final byte[] buf;
         private final ByteBuffer bb;
@@ -43,7 +48,7 @@ public final class PageBatch {
          */
         public Writer(boolean compress, int maxBytes) {
             int size = Math.max(HEAD + RECORD_MAX, Math.min(maxBytes, FrameChannel.MAX_FRAME));
-            buf = new byte[size];
+            buf = new byte[FrameChannel.HEADER + size];
             bb = ByteBuffer.wrap(buf);
             lz4 = compress ? new Lz4Block() : null;
             begin(0);
@@ -52,6 +57,7 @@ public final class PageBatch {
         /** Starts an empty batch for pages of {@code round}. */
         public void begin(int round) {
             bb.clear();
+            bb.position(FrameChannel.HEADER);
             bb.putInt(round);
             bb.putInt(0);
             pages = 0;
@@ -71,6 +77,19 @@ public final class PageBatch {
             bb.put((byte) ZERO);
             pages++;
             zeroPages++;
+        }
+
+        /** Adds page {@code pfn} of {@code memory}, copied once: from guest memory into the batch. */
+        public void addPage(long pfn, GuestMemory memory) {
+            if (lz4 != null) {
+                memory.readPage(pfn, ByteBuffer.wrap(page));
+                addPage(pfn, ByteBuffer.wrap(page));
+                return;
+            }
+            bb.putLong(pfn);
+            bb.put((byte) RAW);
+            memory.readPage(pfn, bb);
+            pages++;
         }
 
         /** Adds a page from the next 4096 bytes of {@code content}. */
@@ -97,14 +116,21 @@ public final class PageBatch {
             pages++;
         }
 
-        /** The payload of the current batch: {@code array()[0, length())}. */
-        public byte[] array() {
-            bb.putInt(4, pages);
-            return buf;
+        /** The payload of the current batch (a read-only view). */
+        public ByteBuffer payload() {
+            bb.putInt(FrameChannel.HEADER + 4, pages);
+            return ByteBuffer.wrap(buf, FrameChannel.HEADER, length()).slice().asReadOnlyBuffer();
         }
 
+        /** Bytes of the current batch's payload. */
         public int length() {
-            return bb.position();
+            return bb.position() - FrameChannel.HEADER;
+        }
+
+        /** Sends the current batch as one frame of {@code type}. */
+        public void sendOn(FrameChannel ch, int type) throws java.io.IOException {
+            bb.putInt(FrameChannel.HEADER + 4, pages);
+            ch.sendFramed(type, buf, length());
         }
 
         public long zeroPages() {

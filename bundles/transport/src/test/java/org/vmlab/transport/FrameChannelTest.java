@@ -304,7 +304,7 @@ class FrameChannelTest {
             w.addPage(5, ByteBuffer.wrap(random));
             w.addZero(6);
             w.addPage(7, ByteBuffer.wrap(text));
-            ByteBuffer payload = ByteBuffer.wrap(w.array(), 0, w.length()).slice().asReadOnlyBuffer();
+            ByteBuffer payload = w.payload();
             List<Object[]> got = new ArrayList<>();
             PageBatch.Reader reader = new PageBatch.Reader(8);
             assertEquals(3, reader.read(payload, (round, pfn, content) -> {
@@ -382,7 +382,7 @@ class FrameChannelTest {
             w.addPage(i, ByteBuffer.wrap(p));
         }
         List<byte[]> got = new ArrayList<>();
-        reader.read(ByteBuffer.wrap(w.array(), 0, w.length()).slice().asReadOnlyBuffer(), (round, pfn, content) -> {
+        reader.read(w.payload(), (round, pfn, content) -> {
             byte[] b = new byte[4096];
             content.get(b);
             assertEquals(got.size(), pfn);

@@ -7,7 +7,7 @@
  * XXH64 with lz4-java.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.vmlab.api.memory;
 
 import org.osgi.annotation.bundle.Export;

@@ -35,4 +35,9 @@ public abstract class MappedGuestMemory implements GuestMemory {
     public final void writePage(long pfn, ByteBuffer src) {
         write(pfn, 1, src);
     }
+
+    @Override
+    public long[] zeroBitmap(long from, long to) {
+        return ram.zeroBitmap(from, to);
+    }
 }

@@ -18,8 +18,9 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vmlab.api.memory.Pages;
 import net.jpountz.xxhash.XXHashFactory;
+
+import org.vmlab.api.memory.Pages;
 
 class MappedPagesTest {
     @TempDir
@@ -31,6 +32,68 @@ class MappedPagesTest {
             r.setLength(size);
         }
         return MappedPages.map(f, "vm", size);
+    }
+
+    private MappedPages mapFresh(long size) throws IOException {
+        Path f = dir.resolve("fresh-" + size);
+        try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {
+            r.setLength(size);
+        }
+        return MappedPages.mapFresh(f, "vm", size);
+    }
+
+    /** Pages 0..n with every third one non-zero (one byte set at a different place in each). */
+    private static long[] scatter(MappedPages m) {
+        long[] expected = new long[(int) ((m.pageCount() + 63) / 64)];
+        for (long pfn = 0; pfn < m.pageCount(); pfn++) {
+            if (pfn % 3 == 0) {
+                ByteBuffer page = ByteBuffer.allocate(Pages.SIZE);
+                page.put((int) (pfn * 37 % Pages.SIZE), (byte) 1);
+                m.write(pfn, 1, page);
+            } else {
+                expected[(int) (pfn / 64)] |= 1L << pfn;
+            }
+        }
+        // A page written with zeros is zero too, written or not.
+        m.write(3, 1, ByteBuffer.allocate(Pages.SIZE));
+        expected[0] |= 1L << 3;
+        return expected;
+    }
+
+    @Test
+    void zeroBitmapsTellWhatIsZeroOnEitherKindOfMapping() throws Exception {
+        for (MappedPages m : new MappedPages[]{map(300 * Pages.SIZE), mapFresh(300 * Pages.SIZE)}) {
+            long[] expected = scatter(m);
+            assertArrayEquals(expected, m.zeroBitmap(0, 300));
+            long[] tail = m.zeroBitmap(128, 300);
+            assertEquals(expected[2], tail[0]);
+            assertEquals(expected[4], tail[2]);
+            for (long pfn = 0; pfn < 300; pfn++) {
+                assertEquals((expected[(int) (pfn / 64)] & (1L << pfn)) != 0, m.isZero(pfn), "page " + pfn);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> m.zeroBitmap(1, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.zeroBitmap(0, 301));
+            m.close();
+        }
+    }
+
+    @Test
+    void aFreshMappingWritesFirstThroughTheFileAndReadsBackTheSame() throws Exception {
+        MappedPages m = mapFresh(64 * Pages.SIZE);
+        byte[] data = new byte[4 * Pages.SIZE];
+        new Random(3).nextBytes(data);
+        m.write(10, 4, ByteBuffer.wrap(data)); // first write: through the file
+        ByteBuffer back = ByteBuffer.allocate(data.length);
+        m.read(10, 4, back);
+        assertArrayEquals(data, back.array(), "the mapping sees what the file write put there");
+        m.putLong(11L * Pages.SIZE, 42); // later writes: through the mapping
+        assertEquals(42, m.getLong(11L * Pages.SIZE));
+        m.write(11, 1, ByteBuffer.wrap(data, 0, Pages.SIZE));
+        assertEquals(ByteBuffer.wrap(data, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(), m.getLong(11L * Pages.SIZE));
+        ByteBuffer src = ByteBuffer.wrap(new byte[Pages.SIZE - 1]);
+        assertThrows(BufferUnderflowException.class, () -> m.write(20, 1, src));
+        m.close();
+        assertThrows(IllegalStateException.class, () -> m.write(30, 1, ByteBuffer.allocate(Pages.SIZE)));
     }
 
     @Test
