@@ -101,6 +101,27 @@ public final class EmuDisk implements BlockDevice {
     }
 
     @Override
+    public void write(long block, int count, ByteBuffer src) {
+        if (block < 0 || count < 0 || block > blocks - count) {
+            throw new IndexOutOfBoundsException("blocks [" + block + ", " + (block + count) + ") of " + blocks);
+        }
+        long bytes = (long) count * BLOCK_SIZE;
+        if (src.remaining() < bytes) {
+            throw new BufferUnderflowException();
+        }
+        ByteBuffer s = src.slice(src.position(), (int) bytes);
+        long pos = block * BLOCK_SIZE;
+        try {
+            while (s.hasRemaining()) {
+                pos += channel.write(s, pos);
+            }
+        } catch (IOException e) {
+            throw failure("write blocks " + block + "+" + count, e);
+        }
+        src.position(src.position() + (int) bytes);
+    }
+
+    @Override
     public void flush() {
         try {
             channel.force(false);

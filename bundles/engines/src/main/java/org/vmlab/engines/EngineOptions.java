@@ -19,12 +19,13 @@ import org.vmlab.api.parameter.ParameterValues;
  * @param stages        stages per precopy round (1 = one order per round, as QEMU)
  * @param autoConverge  whether precopy throttles the vCPUs when the guest dirties memory fast
  * @param faultMode     how the destination's guest waits for a missing page in postcopy
+ * @param faultPrefetch postcopy: following pages sent with a faulted one
  * @param seed          the seed of randomised orderings, if the plan sets one
  * @param precopyRounds hybrid's precopy rounds before postcopy
  * @param ordering      the ordering policy's own options, checked, defaults filled in
  */
 record EngineOptions(SwitchoverRule.Kind switchover, int stages, boolean autoConverge, FaultMode faultMode,
-                     OptionalLong seed, int precopyRounds, Map<String, String> ordering) {
+                     int faultPrefetch, OptionalLong seed, int precopyRounds, Map<String, String> ordering) {
 
     static final Parameter SWITCHOVER = Parameter.choice("switchover", "converge",
             "converge: past QEMU's downtime threshold, go on while one more round should leave under 3/4 of the"
@@ -41,12 +42,15 @@ record EngineOptions(SwitchoverRule.Kind switchover, int stages, boolean autoCon
             "blocking", "cooperative");
     static final Parameter PRECOPY_ROUNDS = Parameter.integer("precopy-rounds", "2", 1, 1_000_000,
             "precopy rounds before the postcopy switchover (at most --max-rounds)");
+    static final Parameter FAULT_PREFETCH = Parameter.integer("fault-prefetch", "7", 0, 63,
+            "postcopy: pages after a faulted one that go with it, if still missing (the guest often reads on)");
     static final Parameter SEED = Parameter.integer("seed", null, Long.MIN_VALUE, Long.MAX_VALUE,
             "seed of randomised orderings (default: derived from the migration id)");
 
     static final List<Parameter> PRECOPY = List.of(SWITCHOVER, STAGES, AUTO_CONVERGE, SEED);
-    static final List<Parameter> POSTCOPY = List.of(FAULT_MODE, SEED);
-    static final List<Parameter> HYBRID = List.of(PRECOPY_ROUNDS, STAGES, AUTO_CONVERGE, FAULT_MODE, SEED);
+    static final List<Parameter> POSTCOPY = List.of(FAULT_MODE, FAULT_PREFETCH, SEED);
+    static final List<Parameter> HYBRID = List.of(PRECOPY_ROUNDS, STAGES, AUTO_CONVERGE, FAULT_MODE, FAULT_PREFETCH,
+            SEED);
 
     /**
      * The options of {@code plan} for engine {@code engine}, which takes {@code engineOptions},
@@ -77,6 +81,7 @@ record EngineOptions(SwitchoverRule.Kind switchover, int stages, boolean autoCon
                 has(engineOptions, AUTO_CONVERGE) && v.bool(AUTO_CONVERGE.name()),
                 has(engineOptions, FAULT_MODE) && v.choice(FAULT_MODE.name()).equals("cooperative")
                         ? FaultMode.COOPERATIVE : FaultMode.BLOCKING,
+                has(engineOptions, FAULT_PREFETCH) ? v.intValue(FAULT_PREFETCH.name()) : 0,
                 v.has(SEED.name()) ? OptionalLong.of(v.integer(SEED.name())) : OptionalLong.empty(),
                 rounds,
                 v.asMap().entrySet().stream().filter(e -> orderingNames.contains(e.getKey()))

@@ -230,7 +230,8 @@ final class IncomingPostcopy implements PageFaultHandler {
     private void sendProgress() throws IOException {
         ThroughputSample t = vm.workload().map(WorkloadRun::latest).orElse(null);
         control.send(new Messages.Progress(missing.size() - arrivedCount.get(), postcopy.blockTime().toNanos(),
-                t == null ? 0 : t.opsPerSecond(), t == null ? 0 : t.bytesPerSecond()));
+                t == null ? 0 : t.opsPerSecond(), t == null ? 0 : t.bytesPerSecond(),
+                t == null ? Double.NaN : t.latencyP99Micros()));
     }
 
     private void requestLoop() {

@@ -327,8 +327,12 @@ final class Messages {
         }
     }
 
-    /** The destination's postcopy progress, every second: pages still missing, block time, guest throughput. */
-    record Progress(long missing, long blockNanos, double opsPerSecond, double bytesPerSecond) implements Message {
+    /**
+     * The destination's postcopy progress, every second: pages still missing, block time, guest
+     * throughput and the 99th percentile of its response times (NaN where it measures none).
+     */
+    record Progress(long missing, long blockNanos, double opsPerSecond, double bytesPerSecond, double p99Micros)
+            implements Message {
         public FrameType type() {
             return FrameType.PROGRESS;
         }
@@ -338,11 +342,17 @@ final class Messages {
             out.writeLong(blockNanos);
             out.writeDouble(opsPerSecond);
             out.writeDouble(bytesPerSecond);
+            out.writeDouble(p99Micros);
         }
 
         static Progress read(Frame f) throws IOException {
             DataInputStream in = in(f);
-            return new Progress(in.readLong(), in.readLong(), in.readDouble(), in.readDouble());
+            Progress p = new Progress(in.readLong(), in.readLong(), in.readDouble(), in.readDouble(), in.readDouble());
+            if (!(p.opsPerSecond >= 0 && p.bytesPerSecond >= 0) || p.p99Micros < 0
+                    || Double.isInfinite(p.opsPerSecond + p.bytesPerSecond + p.p99Micros)) {
+                throw new TransportException("PROGRESS with impossible figures " + p);
+            }
+            return p;
         }
     }
 

@@ -44,6 +44,8 @@ final class OutgoingPostcopy {
     /** Pages served on a fault since the switch: the push skips them. */
     private final BitSet requested = new BitSet();
     private volatile boolean committed;
+    /** The pages the destination misses after the switch. */
+    private volatile PageSet missing;
 
     OutgoingPostcopy(Outgoing out) {
         this.out = out;
@@ -60,6 +62,7 @@ final class OutgoingPostcopy {
     void run(int round, long pauseStart) throws Exception {
         out.stale().mark(out.log().sync());
         PageSet missing = out.stale().snapshot();
+        this.missing = missing;
         out.link().flush(0);
         byte[] device = out.vm().saveDeviceState();
         long synced = System.nanoTime();
@@ -154,7 +157,7 @@ final class OutgoingPostcopy {
                     case REQUEST -> serve(Request.read(f, pages).pfns(), w, round);
                     case PROGRESS -> {
                         Progress p = MigrationChannel.read(f, Progress::read);
-                        out.telemetry().destinationGuest(new double[]{p.opsPerSecond(), p.bytesPerSecond()});
+                        out.telemetry().destinationGuest(new double[]{p.opsPerSecond(), p.bytesPerSecond(), p.p99Micros()});
                     }
                     default -> inbox.add(f);
                 }
@@ -165,17 +168,39 @@ final class OutgoingPostcopy {
     }
 
     private void serve(long[] pfns, PageBatch.Writer w, int round) throws IOException {
-        pendingRequests.addAndGet(pfns.length);
+        long[] pages = withNeighbours(pfns);
+        pendingRequests.addAndGet(pages.length);
         try {
-            synchronized (requested) {
-                for (long pfn : pfns) {
+            out.sender().serve(control, w, round, pages);
+        } finally {
+            pendingRequests.addAndGet(-pages.length);
+        }
+    }
+
+    /**
+     * The faulted pages, each followed by up to {@code fault-prefetch} next pages that are still
+     * missing and not sent yet (a guest that touched one page often reads on); all of them are
+     * marked so the push skips them.
+     */
+    private long[] withNeighbours(long[] pfns) {
+        int prefetch = out.options().faultPrefetch();
+        long[] pages = new long[pfns.length * (1 + prefetch)];
+        int n = 0;
+        synchronized (requested) {
+            for (long pfn : pfns) {
+                if (!requested.get((int) pfn)) { // a page asked for twice goes once
                     requested.set((int) pfn);
+                    pages[n++] = pfn;
+                }
+                for (long next = pfn + 1; next <= pfn + prefetch && next < missing.capacity(); next++) {
+                    if (missing.contains(next) && !requested.get((int) next) && !out.sender().wasSent(next)) {
+                        requested.set((int) next);
+                        pages[n++] = next;
+                    }
                 }
             }
-            out.sender().serve(control, w, round, pfns);
-        } finally {
-            pendingRequests.addAndGet(-pfns.length);
         }
+        return java.util.Arrays.copyOf(pages, n);
     }
 
     private boolean wasRequested(long pfn) {

@@ -53,7 +53,9 @@ final class SourceLink implements AutoCloseable {
         }
         Endpoint to = plan.isLocal() ? receiver.localEndpoint() : plan.destination();
         RateLimiter limiter = new RateLimiter(plan.network().rate());
-        MigrationChannel control = new MigrationChannel(receiver.connect(to, limiter));
+        // The control connection carries what a waiting guest needs (postcopy faults): it never
+        // waits behind the streams' bulk for the link's rate; the streams pay for its bytes.
+        MigrationChannel control = new MigrationChannel(receiver.connect(to, limiter.priority()));
         List<MigrationChannel> streams = new ArrayList<>();
         ExecutorService workers = null;
         try {

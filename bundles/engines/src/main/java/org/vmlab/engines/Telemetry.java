@@ -37,7 +37,7 @@ final class Telemetry {
     private final List<TimelineSample> timeline = new CopyOnWriteArrayList<>();
     private volatile LongSupplier bytesNetwork = () -> 0;
     private volatile double dirtyPagesPerSecond;
-    /** {ops/s, bytes/s} of the guest as the destination reports it during postcopy, else null. */
+    /** {ops/s, bytes/s, p99 µs} of the guest as the destination reports it during postcopy, else null. */
     private volatile double[] destinationGuest;
     private volatile long setupNanos = -1;
     private volatile long downtimeNanos = -1;
@@ -135,7 +135,9 @@ final class Telemetry {
         ThroughputSample local = remote != null ? null : vm.workload().map(WorkloadRun::latest).orElse(null);
         double ops = remote != null ? remote[0] : local == null ? 0 : local.opsPerSecond();
         double bps = remote != null ? remote[1] : local == null ? 0 : local.bytesPerSecond();
-        return new TimelineSample((System.nanoTime() - t0) / 1e9, bytesNetwork(), 0, dirtyPagesPerSecond, ops, bps);
+        double p99 = remote != null ? remote[2] : local == null ? Double.NaN : local.latencyP99Micros();
+        return new TimelineSample((System.nanoTime() - t0) / 1e9, bytesNetwork(), 0, dirtyPagesPerSecond, ops, bps,
+                p99);
     }
 
     /** The report of the migration as it ended. */

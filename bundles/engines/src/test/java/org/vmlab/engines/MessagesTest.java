@@ -45,7 +45,8 @@ class MessagesTest {
         assertEquals(missing.size(), ps.missing().size());
         assertTrue(ps.missing().contains(128) && ps.missing().contains(2) && !ps.missing().contains(1));
         assertArrayEquals(new long[]{4, 99}, Messages.Request.read(frame(new Messages.Request(new long[]{4, 99})), 100).pfns());
-        assertEquals(new Messages.Progress(3, 4, 5.5, 6.5), Messages.Progress.read(frame(new Messages.Progress(3, 4, 5.5, 6.5))));
+        assertEquals(new Messages.Progress(3, 4, 5.5, 6.5, 700), Messages.Progress.read(frame(new Messages.Progress(3, 4, 5.5, 6.5, 700))));
+        assertTrue(Double.isNaN(Messages.Progress.read(frame(new Messages.Progress(3, 4, 0, 0, Double.NaN))).p99Micros()));
         assertEquals(new Messages.Complete(10, 11), Messages.Complete.read(frame(new Messages.Complete(10, 11))));
         Messages.NativeOpen no = Messages.NativeOpen.read(frame(new Messages.NativeOpen("m-2", spec, Map.of("xbzrle", "true"))));
         assertEquals(Map.of("xbzrle", "true"), no.settings());

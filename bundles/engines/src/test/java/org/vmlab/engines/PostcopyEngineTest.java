@@ -213,7 +213,7 @@ class PostcopyEngineTest {
         assertRefused(MigrationPlan.builder(src.id()).engine("hybrid").option("precopy-rounds", "0"),
                 "option 'precopy-rounds' of engine 'hybrid': '0' is out of range");
         assertRefused(MigrationPlan.builder(src.id()).engine("postcopy").option("switchover", "threshold"),
-                "unknown option 'switchover' of engine 'postcopy'; allowed: fault-mode, seed");
+                "unknown option 'switchover' of engine 'postcopy'; allowed: fault-mode, fault-prefetch, seed");
         // In range for the option, but over this plan's max-rounds: the engine itself refuses, still before a page moves.
         MigrationReport h = node.run(MigrationPlan.builder(src.id()).engine("hybrid").maxRounds(3)
                 .option("precopy-rounds", "4").build());

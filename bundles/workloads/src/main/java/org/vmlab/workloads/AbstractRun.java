@@ -112,8 +112,10 @@ public abstract class AbstractRun implements WorkloadRun {
             long o = ops.sum();
             long b = bytes.sum();
             double secs = Math.max(1e-3, (now - lastNanos) / 1e9);
+            Requests r = responseTimes();
+            double[] latency = r == null ? new double[]{Double.NaN, Double.NaN} : r.percentiles();
             samples.add(new ThroughputSample(System.currentTimeMillis(),
-                    Math.max(0, o - lastOps) / secs, Math.max(0, b - lastBytes) / secs));
+                    Math.max(0, o - lastOps) / secs, Math.max(0, b - lastBytes) / secs, latency[0], latency[1]));
             lastOps = o;
             lastBytes = b;
             lastNanos = now;
@@ -129,6 +131,11 @@ public abstract class AbstractRun implements WorkloadRun {
         } catch (RuntimeException e) {
             LOG.warn("workload {} on VM {}: sampling failed: {}", workload, vm.id(), e.toString());
         }
+    }
+
+    /** The response times of a request-driven run, or null for a run that measures none. */
+    Requests responseTimes() {
+        return null;
     }
 
     /** Called on the sampler thread after each sample. */

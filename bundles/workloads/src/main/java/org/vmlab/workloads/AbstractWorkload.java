@@ -10,9 +10,9 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestOs;
-import org.vmlab.api.vm.Vm;
 import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.parameter.ParameterValues;
+import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.Workload;
 import org.vmlab.api.workload.WorkloadRun;
 

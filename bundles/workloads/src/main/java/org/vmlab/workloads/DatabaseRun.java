@@ -1,6 +1,5 @@
 package org.vmlab.workloads;
 
-import org.vmlab.api.parameter.ParameterValues;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -14,6 +13,7 @@ import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.guest.GuestTask;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.parameter.ParameterValues;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.MemoryInvariant;
 
@@ -28,6 +28,9 @@ public final class DatabaseRun extends AbstractRun {
 
     /** Extra static header words after the counter-page ones. */
     static final int S_TABLE_BLOCKS = 4;
+    static final int S_BUFFER_PAGES = 5;
+    static final int S_PRIVATE_PAGES = 6;
+    static final int G_PRIVATE_READY = 0;
     /** Per-task header words after the counter-page ones. */
     static final int T_READS = 2;
     static final int T_BLOCK_WRITES = 3;
@@ -47,6 +50,10 @@ public final class DatabaseRun extends AbstractRun {
     private final AtomicLong nextWriteback;
     private final AtomicLong writebacks = new AtomicLong();
     private final AtomicLong writebackNanosTotal = new AtomicLong();
+    private final Requests requests = new Requests();
+    private final int touch;
+    private final long privatePages;
+    private final long bufferPages;
 
     DatabaseRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(DatabaseWorkload.NAME, vm, effective);
@@ -58,6 +65,7 @@ public final class DatabaseRun extends AbstractRun {
         this.zipf = values.choice("popularity").equals("zipf");
         this.zipfS = values.decimal("zipf-s");
         this.seed = values.integer("seed");
+        this.touch = values.intValue("touch");
         if (found == null) {
             long blocks = Pages.count(values.bytes("table-size"));
             long disk = os.diskBlocks();
@@ -68,15 +76,22 @@ public final class DatabaseRun extends AbstractRun {
                         + "; allowed: at most " + new ByteSize(disk * Pages.SIZE));
             }
             long pages = values.bytes("buffer") / Pages.SIZE;
-            FrameRange region = AbstractWorkload.allocate(DatabaseWorkload.NAME, vm, pages, "buffer");
-            int tasks = AbstractWorkload.taskCount(vm, region.count() - 1);
-            long[] st = CounterPages.staticWords(region.first() + 1, region.count() - 1,
+            long priv = Pages.count(values.bytes("private"));
+            int tasks = values.intValue("tasks") > 0 ? values.intValue("tasks")
+                    : AbstractWorkload.taskCount(vm, pages - 1);
+            FrameRange region = AbstractWorkload.allocate(DatabaseWorkload.NAME, vm, pages + tasks * priv,
+                    priv > 0 ? "private" : "buffer");
+            long[] st = CounterPages.staticWords(region.first() + 1, pages - 1,
                     CounterPages.UNIFORM, CounterPages.FILL_PAGE);
-            long[] words = new long[] {st[0], st[1], st[2], st[3], blocks};
+            long[] words = new long[] {st[0], st[1], st[2], st[3], blocks, pages, priv};
             header = GuestHeader.create(vm.memory(), DatabaseWorkload.NAME, region, tasks, words, effective);
+            DataSet.ensure(DatabaseWorkload.NAME, vm, os, blocks, values.choice("content"), seed);
         } else {
             header = found;
         }
+        this.bufferPages = header.staticWord(S_BUFFER_PAGES) > 0 ? header.staticWord(S_BUFFER_PAGES)
+                : header.region().count();
+        this.privatePages = header.staticWord(S_PRIVATE_PAGES);
         this.tableBlocks = header.staticWord(S_TABLE_BLOCKS);
         this.order = CounterPages.wordOrder(vm.memory(), header.pfn());
         this.invariant = new CounterPages(header.pfn());
@@ -86,6 +101,11 @@ public final class DatabaseRun extends AbstractRun {
     @Override
     GuestHeader guestState() {
         return header;
+    }
+
+    @Override
+    Requests responseTimes() {
+        return requests;
     }
 
     @Override
@@ -137,7 +157,18 @@ public final class DatabaseRun extends AbstractRun {
     private final class Transactions implements GuestTask {
         private final int task;
         private final CounterPages.Writer buffer;
-        private final TokenBucket bucket;
+        private final Requests.Schedule schedule;
+        private final PrivateMemory memory;
+        private long txArrival;
+        /** The words of its process's memory the current transaction updates, and how many it has. */
+        private long[] txTouch = new long[0];
+        private int txTouched;
+        /** The current operation, chosen before its accesses (see serve). */
+        private long opBlock = -1;
+        private boolean opWrite;
+        private boolean opRead;
+        private long commitAt = -1;
+        private boolean commitDue;
         private final SplittableRandom rng;
         private final ZipfSampler sampler;
         private final long stride;
@@ -149,8 +180,10 @@ public final class DatabaseRun extends AbstractRun {
         Transactions(int task, int tasks) {
             this.task = task;
             this.buffer = new CounterPages.Writer(vm.memory(), header, order, task);
-            this.bucket = new TokenBucket(rate / tasks, 0.05);
             this.rng = new SplittableRandom(seed * 131 + task + header.created());
+            this.schedule = new Requests.Schedule(rate / tasks, rng.split());
+            this.memory = new PrivateMemory(vm.memory(), header, G_PRIVATE_READY, task,
+                    header.region().first() + bufferPages + task * privatePages, privatePages);
             this.sampler = zipf ? new ZipfSampler(tableBlocks, zipfS) : null;
             this.stride = MemoryRun.scatterStride(tableBlocks);
             this.reads = header.task(task, T_READS);
@@ -167,31 +200,59 @@ public final class DatabaseRun extends AbstractRun {
                 buffer.flush();
                 return true;
             }
+            if (!memory.ready()) {
+                memory.fillStep();
+                return true;
+            }
             long deadline = System.nanoTime() + STEP_BUDGET_NANOS;
             int n = 0;
             int committed = 0;
             long moved = 0;
             while (n < MAX_BLOCK_OPS_PER_STEP) {
+                if (commitDue) {
+                    if (commitAt < 0) {
+                        commitAt = rng.nextLong(buffer.length());
+                    }
+                    buffer.write(commitAt); // commit record in the buffer pool
+                    commitAt = -1;
+                    commitDue = false;
+                    committed++;
+                    requests.completed(txArrival, System.nanoTime());
+                }
                 if (opsLeft == 0) {
-                    if (bucket.take(1) == 0) {
+                    long arrival = schedule.next();
+                    if (arrival < 0) {
                         break;
                     }
                     opsLeft = opsPerTx;
+                    txArrival = arrival;
+                    txTouch = memory.choose(rng, touch);
+                    txTouched = 0;
                 }
-                long b = zipf ? Math.floorMod((sampler.sample(rng) - 1) * stride, tableBlocks)
-                        : rng.nextLong(tableBlocks);
-                boolean write = rng.nextDouble() >= readRatio;
-                readBlock(b);
-                moved += Pages.SIZE;
-                if (write) {
-                    writeBlock(b);
+                // Every choice is made before the accesses and progress is kept after each one, so
+                // a step re-run after a postcopy fault goes on where it stopped.
+                while (txTouched < txTouch.length) {
+                    memory.touch(txTouch[txTouched]);
+                    txTouched++;
+                }
+                if (opBlock < 0) {
+                    opBlock = zipf ? Math.floorMod((sampler.sample(rng) - 1) * stride, tableBlocks)
+                            : rng.nextLong(tableBlocks);
+                    opWrite = rng.nextDouble() >= readRatio;
+                    opRead = false;
+                }
+                if (!opRead) {
+                    readBlock(opBlock);
+                    opRead = true;
                     moved += Pages.SIZE;
                 }
-                n++;
-                if (--opsLeft == 0) {
-                    buffer.write(rng.nextLong(buffer.length())); // commit record in the buffer pool
-                    committed++;
+                if (opWrite) {
+                    writeBlock(opBlock);
+                    moved += Pages.SIZE;
                 }
+                opBlock = -1;
+                n++;
+                commitDue = --opsLeft == 0;
                 if ((n & 3) == 0 && System.nanoTime() > deadline) {
                     break;
                 }

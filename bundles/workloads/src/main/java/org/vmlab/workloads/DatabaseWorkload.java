@@ -11,9 +11,15 @@ import org.vmlab.api.workload.Workload;
  * and a buffer pool in anonymous memory where every committed transaction updates one page (the
  * buffer keeps the {@link CounterPages} invariant; its steps count committed transactions).
  *
+ * <p>Transactions arrive at {@code rate} per second (open loop; 0 = each of the {@code tasks} server
+ * processes runs them back to back) and each also updates {@code touch} pages of its process's own
+ * memory ({@code private} bytes each). The table holds {@code content}, written to the disk when
+ * the run starts unless it is there already.
+ *
  * <p>Units: {@code rate} is transactions per second (0 = as fast as possible); sizes take binary
  * prefixes; {@code writeback-interval} takes 500ms, 1s, 2.5s (0 = never). Samples: ops =
- * transactions/s, bytes = bytes read and written through the page cache per second. Blocks the
+ * transactions/s, bytes = bytes read and written through the page cache per second, and the
+ * median and 99th percentile of the transactions' response times (arrival to commit). Blocks the
  * database wrote carry a tag and a check word; reading one back with a wrong check word fails the
  * run (corruption, e.g. a wrongly migrated page-cache page).
  */
@@ -37,7 +43,14 @@ public final class DatabaseWorkload extends AbstractWorkload {
             Param.choice("popularity", "uniform", "which blocks are accessed: uniform or zipf (see zipf-s)",
                     "uniform", "zipf"),
             Param.decimal("zipf-s", "0.99", 0.01, 10, "Zipf exponent for popularity=zipf"),
-            Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the block choice"));
+            Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the block choice"),
+            Param.integer("tasks", "0", 0, GuestHeader.MAX_TASKS,
+                    "server processes (connections); 0 = one per vCPU (more than vCPUs let a vCPU run"
+                            + " another while one waits for a page, as with guest-cooperative postcopy)").layout(),
+            Param.size("private", "0", 0, 1L << 36,
+                    "memory of each server process (sessions, sort buffers), reserved from the guest; 0 = none").layout(),
+            Param.integer("touch", "4", 0, 1024, "pages of its process's memory a transaction updates"),
+            DataSet.param());
 
     public DatabaseWorkload() {
         super(NAME, PARAMS, DatabaseRun::new);

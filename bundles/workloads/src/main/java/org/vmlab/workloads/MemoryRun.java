@@ -1,6 +1,5 @@
 package org.vmlab.workloads;
 
-import org.vmlab.api.parameter.ParameterValues;
 import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.Optional;
@@ -9,6 +8,7 @@ import java.util.SplittableRandom;
 import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestTask;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.parameter.ParameterValues;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.workload.MemoryInvariant;
 

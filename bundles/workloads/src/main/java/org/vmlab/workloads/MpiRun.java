@@ -1,6 +1,5 @@
 package org.vmlab.workloads;
 
-import org.vmlab.api.parameter.ParameterValues;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,6 +21,7 @@ import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestTask;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.parameter.ParameterValues;
 import org.vmlab.api.vm.Vm;
 
 /**

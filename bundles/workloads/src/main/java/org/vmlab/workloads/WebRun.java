@@ -1,6 +1,5 @@
 package org.vmlab.workloads;
 
-import org.vmlab.api.parameter.ParameterValues;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -13,6 +12,7 @@ import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.guest.GuestTask;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.parameter.ParameterValues;
 import org.vmlab.api.vm.Vm;
 
 /**
@@ -29,8 +29,10 @@ public final class WebRun extends AbstractRun {
 
     static final int S_DATA_BLOCKS = 0;
     static final int S_FILE_BLOCKS = 1;
+    static final int S_PRIVATE_PAGES = 2;
     static final int G_WARM_DONE = 0;
     static final int G_WARM_MILLIS = 1;
+    static final int G_PRIVATE_READY = 2;
     static final int T_WARM_POS = 0;
     static final int T_REQUESTS = 1;
     static final int T_BLOCKS = 2;
@@ -45,6 +47,9 @@ public final class WebRun extends AbstractRun {
     private final boolean zipf;
     private final double zipfS;
     private final long seed;
+    private final long privatePages;
+    private final int touch;
+    private final Requests requests = new Requests();
     private final long startNanos = System.nanoTime();
     private final AtomicInteger warmTasksLeft = new AtomicInteger();
     private volatile long warmMillis = -1;
@@ -57,6 +62,7 @@ public final class WebRun extends AbstractRun {
         this.zipfS = values.decimal("zipf-s");
         this.seed = values.integer("seed");
         this.warm = values.bool("warm");
+        this.touch = values.intValue("touch");
         long blocks = Pages.count(values.bytes("files"));
         long fb = Pages.count(values.bytes("file-size"));
         if (found == null) {
@@ -72,13 +78,17 @@ public final class WebRun extends AbstractRun {
                         + new ByteSize(fb * Pages.SIZE) + " is larger than the data set (files="
                         + new ByteSize(blocks * Pages.SIZE) + "); allowed: at most the files size");
             }
-            FrameRange region = AbstractWorkload.allocate(WebWorkload.NAME, vm, 1, "files");
-            int tasks = AbstractWorkload.taskCount(vm, blocks);
+            int tasks = values.intValue("tasks") > 0 ? values.intValue("tasks") : AbstractWorkload.taskCount(vm, blocks);
+            long priv = Pages.count(values.bytes("private"));
+            FrameRange region = AbstractWorkload.allocate(WebWorkload.NAME, vm, 1 + tasks * priv,
+                    priv > 0 ? "private" : "files");
             header = GuestHeader.create(vm.memory(), WebWorkload.NAME, region, tasks,
-                    new long[] {blocks, fb}, effective);
+                    new long[] {blocks, fb, priv}, effective);
+            DataSet.ensure(WebWorkload.NAME, vm, os, blocks, values.choice("content"), seed);
         } else {
             header = found;
         }
+        this.privatePages = header.staticWord(S_PRIVATE_PAGES);
         this.dataBlocks = header.staticWord(S_DATA_BLOCKS);
         this.fileBlocks = header.staticWord(S_FILE_BLOCKS);
         this.files = Math.max(1, dataBlocks / fileBlocks);
@@ -90,6 +100,11 @@ public final class WebRun extends AbstractRun {
     @Override
     GuestHeader guestState() {
         return header;
+    }
+
+    @Override
+    Requests responseTimes() {
+        return requests;
     }
 
     @Override
@@ -169,7 +184,6 @@ public final class WebRun extends AbstractRun {
     private final class Server implements GuestTask {
         private final int task;
         private final ByteBuffer buf = ByteBuffer.allocate(Pages.SIZE);
-        private final TokenBucket bucket;
         private final SplittableRandom rng;
         private final ZipfSampler sampler;
         private final long stride;
@@ -179,21 +193,33 @@ public final class WebRun extends AbstractRun {
         private long blocksRead;
         private long reqBlock = -1;
         private long reqLeft;
+        private long reqArrival;
+        /** The words of its process's memory the current request updates, and how many it has. */
+        private long[] reqTouch = new long[0];
+        private int reqTouched;
+        private final Requests.Schedule schedule;
+        private final PrivateMemory memory;
 
         Server(int task, boolean warming) {
             this.task = task;
             this.warming = warming;
-            this.bucket = new TokenBucket(rate / header.tasks(), 0.05);
             this.rng = new SplittableRandom(seed * 31 + task + header.created());
             this.sampler = zipf ? new ZipfSampler(files, zipfS) : null;
             this.stride = MemoryRun.scatterStride(files);
             this.warmPos = header.task(task, T_WARM_POS);
             this.requests = header.task(task, T_REQUESTS);
             this.blocksRead = header.task(task, T_BLOCKS);
+            this.schedule = new Requests.Schedule(rate / header.tasks(), rng.split());
+            this.memory = new PrivateMemory(vm.memory(), header, G_PRIVATE_READY, task,
+                    header.region().first() + 1 + task * privatePages, privatePages);
         }
 
         @Override
         public boolean step() {
+            if (!memory.ready()) {
+                memory.fillStep();
+                return true;
+            }
             long deadline = System.nanoTime() + STEP_BUDGET_NANOS;
             return warming ? warmStep(deadline) : serveStep(deadline);
         }
@@ -227,13 +253,23 @@ public final class WebRun extends AbstractRun {
             int served = 0;
             while (n < MAX_BLOCKS_PER_STEP) {
                 if (reqLeft == 0) {
-                    if (bucket.take(1) == 0) {
+                    long arrival = schedule.next();
+                    if (arrival < 0) {
                         break;
                     }
                     long file = zipf ? Math.floorMod((sampler.sample(rng) - 1) * stride, files)
                             : rng.nextLong(files);
                     reqBlock = file * fileBlocks;
                     reqLeft = Math.min(fileBlocks, dataBlocks - reqBlock);
+                    reqArrival = arrival;
+                    reqTouch = memory.choose(rng, touch);
+                    reqTouched = 0;
+                }
+                // Every choice is made before the accesses and progress is kept after each one, so
+                // a step re-run after a postcopy fault goes on where it stopped.
+                while (reqTouched < reqTouch.length) {
+                    memory.touch(reqTouch[reqTouched]);
+                    reqTouched++;
                 }
                 // Advance only after the read: a step abandoned by a postcopy fault inside read()
                 // is re-run and must read the same block again, not skip it.
@@ -244,6 +280,7 @@ public final class WebRun extends AbstractRun {
                 if (reqLeft == 0) {
                     requests++;
                     served++;
+                    WebRun.this.requests.completed(reqArrival, System.nanoTime());
                 }
                 if ((n & 7) == 0 && System.nanoTime() > deadline) {
                     break;

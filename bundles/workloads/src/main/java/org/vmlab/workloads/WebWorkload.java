@@ -6,13 +6,18 @@ import org.osgi.service.component.annotations.Component;
 import org.vmlab.api.workload.Workload;
 
 /**
- * A web server serving static files through the guest page cache, like an Apache VM: a request
- * reads {@code file-size} consecutive disk blocks of a file chosen by {@code popularity} from the
- * data set {@code [0, files / 4096)}. With {@code warm=true} it first reads the whole data set
- * once, sequentially, to fill the page cache. It never writes the disk.
+ * A web server serving static files through the guest page cache, like an Apache VM: {@code tasks}
+ * server processes, each with {@code private} bytes of its own memory, take requests that arrive at
+ * {@code rate} per second (open loop; 0 = each process serves as fast as it can). A request updates
+ * {@code touch} pages of its process's memory and reads {@code file-size} consecutive disk blocks
+ * of a file chosen by {@code popularity} from the data set {@code [0, files / 4096)}, which holds
+ * {@code content} (written to the disk when the run starts, unless it is there already). With
+ * {@code warm=true} the processes first read the whole data set once, sequentially, to fill the
+ * page cache. It never writes the disk.
  *
- * <p>Units: {@code rate} is requests per second (0 = as fast as possible); sizes take binary
- * prefixes. Samples: ops = requests/s, bytes = bytes read/s (warm-up reads included).
+ * <p>Units: {@code rate} is requests per second; sizes take binary prefixes. Samples: ops =
+ * requests/s, bytes = bytes read/s (warm-up reads included), and the median and 99th percentile of
+ * the response time (arrival to end) of the requests of each second.
  */
 @Component(service = Workload.class, property = {
         "vmlab.family=workload",
@@ -32,7 +37,14 @@ public final class WebWorkload extends AbstractWorkload {
                     "uniform", "zipf"),
             Param.decimal("zipf-s", "0.99", 0.01, 10, "Zipf exponent for popularity=zipf"),
             Param.bool("warm", "false", "first read the whole data set once, sequentially, to warm the page cache"),
-            Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the file choice"));
+            Param.integer("seed", "42", Long.MIN_VALUE, Long.MAX_VALUE, "seed of the file choice"),
+            Param.integer("tasks", "0", 0, GuestHeader.MAX_TASKS,
+                    "server processes; 0 = one per vCPU (more than vCPUs let a vCPU serve while a process"
+                            + " waits for a page, as with guest-cooperative postcopy)").layout(),
+            Param.size("private", "0", 0, 1L << 36,
+                    "memory of each server process (its heap), reserved from the guest; 0 = none").layout(),
+            Param.integer("touch", "4", 0, 1024, "pages of its process's memory a request updates"),
+            DataSet.param());
 
     public WebWorkload() {
         super(NAME, PARAMS, WebRun::new);

@@ -80,6 +80,59 @@ class OtherWorkloadsTest extends EmuTestSupport {
     }
 
     @Test
+    void serversHaveRealDataTheirOwnMemoryAndResponseTimes() {
+        Vm vm = vmWithDisk("servers", 128 * MiB, 2, 16 * MiB);
+        GuestOs os = vm.guestOs().orElseThrow();
+        WebRun run = (WebRun) web.start(vm, Map.of("files", "8M", "tasks", "6", "private", "256K",
+                "rate", "600", "content", "html"));
+        await("requests with response times", 8000, () -> run.samples().size() >= 3);
+        ThroughputSample last = run.latest();
+        assertTrue(last.hasLatency(), "response times measured: " + last);
+        assertTrue(last.latencyP50Micros() > 0 && last.latencyP99Micros() >= last.latencyP50Micros(), last.toString());
+        assertTrue(last.opsPerSecond() > 400 && last.opsPerSecond() < 800, "open loop at 600/s: " + last);
+        // The data set is text, not zeros, and each server's memory holds data.
+        java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(4096);
+        os.read(1000, block);
+        assertTrue(new String(block.array(), 24, 4072, java.nio.charset.StandardCharsets.US_ASCII).matches("(?s).*[a-z]{2,}.*"),
+                "html-like text in block 1000");
+        org.vmlab.api.guest.FrameRange region = run.guestState().region();
+        assertEquals(1 + 6 * 64, region.count(), "a header page and 256 KiB for each of 6 servers");
+        for (long pfn = region.first() + 1; pfn < region.first() + region.count(); pfn += 37) {
+            assertFalse(vm.memory().isZero(pfn), "server memory page " + pfn + " holds data");
+        }
+        run.stop();
+        // A new run over the same disk finds the data set there and does not write it again: a
+        // mark made on the disk since survives.
+        run.discard();
+        org.vmlab.api.storage.BlockDevice disk = vm.disk().orElseThrow();
+        java.nio.ByteBuffer marked = java.nio.ByteBuffer.allocate(4096);
+        disk.read(1500, marked);
+        marked.put(100, (byte) '#').clear();
+        disk.write(1500, marked);
+        WebRun again = (WebRun) web.start(vm, Map.of("files", "8M", "content", "html"));
+        java.nio.ByteBuffer read = java.nio.ByteBuffer.allocate(4096);
+        disk.read(1500, read);
+        assertEquals('#', read.get(100), "the data set was reused, not written again");
+        again.stop();
+        assertNoWorkloadThreads();
+    }
+
+    @Test
+    void theDefaultDataSetIsIncompressibleAndNeverZero() {
+        java.nio.ByteBuffer a = java.nio.ByteBuffer.allocate(4096);
+        DataSet.fill(a, 7, DataSet.RANDOM, 42);
+        java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED);
+        d.setInput(a.array());
+        d.finish();
+        byte[] out = new byte[8192];
+        int n = d.deflate(out);
+        assertTrue(n > 4000, "random content does not compress: " + n);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096);
+        DataSet.fill(b, 7, DataSet.RANDOM, 42);
+        assertEquals(a, b.flip().position(0).limit(4096), "the same block, seed and kind give the same bytes");
+    }
+
+    @Test
     void webZipfWithoutWarmupLoadsBlocksOnDemand() {
         Vm vm = vmWithDisk("webz", 128 * MiB, 1, 16 * MiB);
         GuestOs os = vm.guestOs().orElseThrow();

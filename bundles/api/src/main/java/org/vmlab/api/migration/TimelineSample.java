@@ -9,11 +9,16 @@ package org.vmlab.api.migration;
  * @param dirtyPagesPerSecond the guest's current dirty rate
  * @param guestOpsPerSecond   the workload's current throughput (0 without a workload)
  * @param guestBytesPerSecond the workload's current bytes per second (0 without a workload)
+ * @param guestP99Micros      the 99th percentile of the workload's response times in its last
+ *                            second, in microseconds; NaN where it measures none
  */
 public record TimelineSample(double seconds, long bytesNetwork, long bytesSan,
                              double dirtyPagesPerSecond, double guestOpsPerSecond,
-                             double guestBytesPerSecond) {
+                             double guestBytesPerSecond, double guestP99Micros) {
     public TimelineSample {
+        if (guestP99Micros < 0 || Double.isInfinite(guestP99Micros)) {
+            throw new IllegalArgumentException("guestP99Micros must be NaN or finite and >= 0: " + guestP99Micros);
+        }
         nonNegative("seconds", seconds);
         if (bytesNetwork < 0) {
             throw new IllegalArgumentException("bytesNetwork must be >= 0: " + bytesNetwork);
@@ -24,6 +29,12 @@ public record TimelineSample(double seconds, long bytesNetwork, long bytesSan,
         nonNegative("dirtyPagesPerSecond", dirtyPagesPerSecond);
         nonNegative("guestOpsPerSecond", guestOpsPerSecond);
         nonNegative("guestBytesPerSecond", guestBytesPerSecond);
+    }
+
+    /** A sample without guest response times. */
+    public TimelineSample(double seconds, long bytesNetwork, long bytesSan, double dirtyPagesPerSecond,
+                          double guestOpsPerSecond, double guestBytesPerSecond) {
+        this(seconds, bytesNetwork, bytesSan, dirtyPagesPerSecond, guestOpsPerSecond, guestBytesPerSecond, Double.NaN);
     }
 
     private static void nonNegative(String field, double value) {

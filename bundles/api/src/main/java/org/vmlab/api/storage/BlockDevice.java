@@ -41,6 +41,19 @@ public interface BlockDevice extends AutoCloseable {
      */
     void write(long block, ByteBuffer src);
 
+    /**
+     * Replaces {@code blocks} consecutive blocks from {@code block} with the next bytes of
+     * {@code src}: one large write where the device can do it (filling a data set).
+     *
+     * @throws IndexOutOfBoundsException         if a block is not in {@code [0, blockCount())}
+     * @throws java.nio.BufferUnderflowException if {@code src} has less than that remaining
+     */
+    default void write(long block, int blocks, ByteBuffer src) {
+        for (int i = 0; i < blocks; i++) {
+            write(block + i, src);
+        }
+    }
+
     /** Makes every completed write durable. */
     void flush();
 

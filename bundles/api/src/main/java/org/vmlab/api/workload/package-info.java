@@ -4,7 +4,7 @@
  * migrated guest is intact. Researchers add workloads by implementing {@link Workload}.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.vmlab.api.workload;
 
 import org.osgi.annotation.bundle.Export;
