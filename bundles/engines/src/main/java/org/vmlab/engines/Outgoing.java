@@ -41,6 +41,11 @@ record Outgoing(String engineName, MigrationPlan plan, MigrationContext context,
         return order.of(new RoundContext(round, toSend, history, options.seedFor(plan), options.ordering()));
     }
 
+    /** What the ordering policy holds back from {@code round} of {@code toSend}. */
+    PageSet holdBack(int round, PageSet toSend) {
+        return order.holdBack(new RoundContext(round, toSend, history, options.seedFor(plan), options.ordering()));
+    }
+
     /** Syncs the dirty log into the stale pages and the history; returns what it found. */
     PageSet sync() {
         PageSet dirty = log.sync();

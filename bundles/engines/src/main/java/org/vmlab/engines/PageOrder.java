@@ -20,6 +20,22 @@ final class PageOrder {
         this.policyName = policyName;
     }
 
+    /** The pages of {@code rc.toSend()} the policy holds back from this round (checked to be among them). */
+    PageSet holdBack(RoundContext rc) {
+        PageSet held;
+        try {
+            held = policy.holdBack(rc);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("ordering policy '" + policyName + "' failed in round " + rc.round()
+                    + ": " + e, e);
+        }
+        if (held == null || held.capacity() != rc.toSend().capacity() || !held.minus(rc.toSend()).isEmpty()) {
+            throw new IllegalStateException("ordering policy '" + policyName + "' held back pages that are not to be"
+                    + " sent in round " + rc.round());
+        }
+        return held;
+    }
+
     /** The pages of {@code rc.toSend()} in the policy's order. */
     long[] of(RoundContext rc) {
         PageSet toSend = rc.toSend();

@@ -25,6 +25,8 @@ final class PrecopyRounds {
     private final AutoConverge autoConverge;
     /** How long the latest dirty-log sync took: part of what one more round costs. */
     private long lastSyncNanos;
+    /** What the link carried in the last round (its limit where it has one), in bytes per second. */
+    private double linkBytesPerSecond;
 
     PrecopyRounds(Outgoing out, SwitchoverRule rule) {
         this.out = out;
@@ -54,9 +56,15 @@ final class PrecopyRounds {
             double dirtyBytesPerSecond = dirtied * (double) Pages.SIZE * 1e9 / nanos;
             out.telemetry().dirtyRate(dirtied * 1e9 / nanos);
             double link = out.linkBytesPerSecond(bytes, nanos);
+            linkBytesPerSecond = link;
             round++;
+            if (sent.allHeld()) {
+                LOG.info("migration {}: switchover after round {}: the ordering holds back every one of the {} stale"
+                        + " pages until then", out.plan().id(), round - 1, staleNow);
+                return round;
+            }
             SwitchoverRule.Decision d = rule.decide(new SwitchoverRule.Measure(round, (double) staleNow * Pages.SIZE,
-                    link, dirtyBytesPerSecond, lastSyncNanos));
+                    link, dirtyBytesPerSecond, lastSyncNanos, (double) Math.min(staleNow, sent.held()) * Pages.SIZE));
             if (d.switchover()) {
                 LOG.info("migration {}: switchover after round {}: {}", out.plan().id(), round - 1, d.why());
                 return round;
@@ -90,8 +98,23 @@ final class PrecopyRounds {
         long pageCount = out.memory().pageCount();
         long stageSize = Math.max(MIN_STAGE_PAGES, (remaining.cardinality() + stages - 1) / stages);
         long dirtied = 0;
+        boolean sentAny = false;
+        boolean heldAny = false;
+        long held = 0;
         while (!remaining.isEmpty()) {
             PageSet rest = PageSet.ofBitmap(pageCount, remaining.toLongArray());
+            PageSet hold = withinBudget(round, out.holdBack(round, rest));
+            held = hold.size();
+            if (!hold.isEmpty()) {
+                // Held pages stay stale: a later round (or the switchover) sends them.
+                heldAny = true;
+                hold.forEach(pfn -> remaining.clear((int) pfn));
+                rest = rest.minus(hold);
+                if (rest.isEmpty()) {
+                    break;
+                }
+            }
+            sentAny = true;
             long[] order = out.order(round, rest);
             long[] share = order.length <= stageSize ? order : Arrays.copyOf(order, (int) stageSize);
             long sendStart = System.nanoTime();
@@ -111,9 +134,28 @@ final class PrecopyRounds {
                 stageSize = remaining.cardinality();
             }
         }
-        return new Sent(counts, dirtied);
+        return new Sent(counts, dirtied, heldAny && !sentAny, held);
     }
 
-    private record Sent(PageSender.Counts counts, long dirtied) {
+    /**
+     * The held-back pages the switchover can still take within half the downtime limit: if the
+     * ordering holds back more, it keeps the ones it orders last (the likeliest to be written
+     * again) and the others are sent now.
+     */
+    private PageSet withinBudget(int round, PageSet held) {
+        double rate = linkBytesPerSecond > 0 ? linkBytesPerSecond : out.linkBytesPerSecond(1_000_000_000L, 1_000_000_000L);
+        long budget = (long) (rate * rule.downtimeLimit().toNanos() / 1e9 / 2 / Pages.SIZE);
+        if (held.size() <= budget) {
+            return held;
+        }
+        long[] order = out.order(round, held);
+        return PageSet.of(held.capacity(), Arrays.copyOfRange(order, order.length - (int) budget, order.length));
+    }
+
+    /**
+     * @param allHeld whether the ordering held back every page this round had to send
+     * @param held    the pages it held back at the round's last stage
+     */
+    private record Sent(PageSender.Counts counts, long dirtied, boolean allHeld, long held) {
     }
 }

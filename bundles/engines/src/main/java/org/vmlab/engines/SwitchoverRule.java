@@ -38,18 +38,28 @@ record SwitchoverRule(Kind kind, Duration downtimeLimit, int roundLimit) {
      * @param linkBytesPerSecond  what the link carries (its limit, or what the round achieved)
      * @param dirtyBytesPerSecond how fast the guest dirtied memory during the round
      * @param syncNanos           what the last dirty-log sync took
+     * @param heldBytes           the part of the remaining bytes the ordering holds back for the
+     *                            switchover: one more round does not send it
      */
     record Measure(int nextRound, double remainingBytes, double linkBytesPerSecond, double dirtyBytesPerSecond,
-                   long syncNanos) {
+                   long syncNanos, double heldBytes) {
+        Measure(int nextRound, double remainingBytes, double linkBytesPerSecond, double dirtyBytesPerSecond,
+                long syncNanos) {
+            this(nextRound, remainingBytes, linkBytesPerSecond, dirtyBytesPerSecond, syncNanos, 0);
+        }
+
         /** QEMU's threshold: what the link carries within the downtime limit. */
         double threshold(Duration downtimeLimit) {
             return linkBytesPerSecond * downtimeLimit.toNanos() / 1e9;
         }
 
-        /** What one more round should leave dirty: dirtied while it sends the rest and syncs. */
+        /**
+         * What one more round should leave dirty: dirtied while it sends the rest (but the held
+         * pages) and syncs, and the held pages, which it does not send.
+         */
         double leftAfterOneMoreRound() {
-            double seconds = remainingBytes / linkBytesPerSecond + syncNanos / 1e9;
-            return dirtyBytesPerSecond * seconds;
+            double seconds = (remainingBytes - heldBytes) / linkBytesPerSecond + syncNanos / 1e9;
+            return dirtyBytesPerSecond * seconds + heldBytes;
         }
     }
 

@@ -53,6 +53,17 @@ class SwitchoverRuleTest {
     }
 
     @Test
+    void heldBackPagesCountAsLeftAfterOneMoreRound() {
+        // 20 MB left of which 14 MB are held back for the switchover: one more round sends 6 MB at
+        // 100 MB/s (0.06 s) while 10 MB/s are dirtied, and leaves the 14 MB: 14.6 MB < 15 MB, go on.
+        assertFalse(new SwitchoverRule(Kind.CONVERGE, Duration.ofMillis(300), 30)
+                .decide(new Measure(1, 20 * MB, LINK, 10 * MB, 0, 14 * MB)).switchover());
+        // With 16 MB held it would leave 16.4 MB > 15 MB: switch over now.
+        assertTrue(new SwitchoverRule(Kind.CONVERGE, Duration.ofMillis(300), 30)
+                .decide(new Measure(1, 20 * MB, LINK, 10 * MB, 0, 16 * MB)).switchover());
+    }
+
+    @Test
     void theDecisionSaysWhy() {
         String why = new SwitchoverRule(Kind.CONVERGE, Duration.ofMillis(300), 30)
                 .decide(new Measure(2, 20 * MB, LINK, 10 * MB, 0)).why();

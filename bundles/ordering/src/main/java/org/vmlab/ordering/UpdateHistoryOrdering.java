@@ -1,11 +1,14 @@
 package org.vmlab.ordering;
 
 import java.util.Arrays;
+import java.util.List;
 
 import org.osgi.service.component.annotations.Component;
+import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.ordering.OrderingPolicy;
 import org.vmlab.api.ordering.PageHistory;
 import org.vmlab.api.ordering.RoundContext;
+import org.vmlab.api.parameter.Parameter;
 
 /**
  * Staged transfer priority from each page's update history, after Nakai et al. (IPSJ): a page
@@ -15,6 +18,10 @@ import org.vmlab.api.ordering.RoundContext;
  * round is sent in stages of rising likelihood: pages with no recent update first, the pages
  * updated in every recent round last. Unlike hot-last, which counts updates over the whole
  * migration, a page that was hot long ago but is quiet now moves to the front.
+ *
+ * <p>The hottest pages, updated in at least {@code hold-syncs} of the last 16 syncs, are not sent at all
+ * while they stay that hot: they are held back to the last stage, the switchover, where they go
+ * once instead of once per round (option {@code hold-syncs}, 0 to hold none).
  */
 @Component(service = OrderingPolicy.class, property = {
         "vmlab.family=ordering",
@@ -23,6 +30,30 @@ import org.vmlab.api.ordering.RoundContext;
 public final class UpdateHistoryOrdering implements OrderingPolicy {
     /** The likelihood is quantised to this many stages; finer stages add nothing measurable. */
     static final int STAGES = 1 << 16;
+    /** Syncs of recent history the hold-back looks at. */
+    static final int WINDOW = 16;
+    static final Parameter HOLD_SYNCS = Parameter.integer("hold-syncs", "1", 0, WINDOW,
+            "update-history: hold back pages dirty in at least N of the last " + WINDOW
+                    + " syncs until switchover (0 = hold none)");
+
+    @Override
+    public List<Parameter> options() {
+        return List.of(HOLD_SYNCS);
+    }
+
+    @Override
+    public PageSet holdBack(RoundContext round) {
+        String v = round.options().getOrDefault(HOLD_SYNCS.name(), HOLD_SYNCS.defaultValue());
+        int syncs = Integer.parseInt(v.trim());
+        PageHistory history = round.history();
+        if (syncs == 0 || history.syncs() < syncs) {
+            return PageSet.empty(round.toSend().capacity());
+        }
+        long mask = (1L << WINDOW) - 1;
+        long[] held = round.toSend().stream()
+                .filter(pfn -> Long.bitCount(history.recentBits(pfn) & mask) >= syncs).toArray();
+        return PageSet.of(round.toSend().capacity(), held);
+    }
 
     @Override
     public long[] order(RoundContext round) {

@@ -2,6 +2,7 @@ package org.vmlab.ordering;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.Arrays;
@@ -121,6 +122,25 @@ class OrderingPoliciesTest {
             int a = UpdateHistoryOrdering.stage(bits(recent, Map.of()), order[i - 1]);
             int b = UpdateHistoryOrdering.stage(bits(recent, Map.of()), order[i]);
             org.junit.jupiter.api.Assertions.assertTrue(a <= b, "stages rise");
+        }
+    }
+
+    @Test
+    void updateHistoryHoldsBackPagesDirtyInEnoughRecentSyncs() {
+        // 1: never; 2: latest sync only; 3: 8 of the last 16; 4: once, 20 syncs ago (outside the window).
+        Map<Long, Long> recent = Map.of(2L, 0b1L, 3L, 0xAAAAL, 4L, 1L << 20);
+        PageSet pages = PageSet.of(100, 1, 2, 3, 4);
+        UpdateHistoryOrdering u = new UpdateHistoryOrdering();
+        assertEquals(PageSet.of(100, 2, 3), u.holdBack(new RoundContext(3, pages, bits(recent, Map.of()), 0,
+                Map.of("hold-syncs", "1"))));
+        assertEquals(PageSet.of(100, 3), u.holdBack(new RoundContext(3, pages, bits(recent, Map.of()), 0,
+                Map.of("hold-syncs", "8"))));
+        assertEquals(PageSet.empty(100), u.holdBack(new RoundContext(3, pages, bits(recent, Map.of()), 0,
+                Map.of("hold-syncs", "0"))), "0 holds nothing");
+        assertEquals(PageSet.of(100, 2, 3), u.holdBack(new RoundContext(3, pages, bits(recent, Map.of()), 0)),
+                "the default holds back what was dirty in one recent sync");
+        for (OrderingPolicy p : new OrderingPolicy[] {new SequentialOrdering(), new RandomOrdering(), new HotLastOrdering()}) {
+            assertTrue(p.holdBack(new RoundContext(3, pages, bits(recent, Map.of()), 0)).isEmpty(), "only update-history holds");
         }
     }
 

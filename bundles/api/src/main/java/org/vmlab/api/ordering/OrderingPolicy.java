@@ -3,6 +3,7 @@ package org.vmlab.api.ordering;
 import java.util.List;
 
 import org.osgi.annotation.versioning.ConsumerType;
+import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.parameter.Parameter;
 
 /**
@@ -21,6 +22,17 @@ public interface OrderingPolicy {
      * Engines check the result and fail the migration cleanly if a page is missing or repeated.
      */
     long[] order(RoundContext round);
+
+    /**
+     * Pages of {@code round.toSend()} this policy would rather not send in this precopy round, as
+     * they are likely to be written again before switchover (sending them now would only send them
+     * twice). The engine keeps them stale: a later round sends them once the policy lets them go,
+     * and the switchover sends whatever is left. A round in which every page is held back ends
+     * the precopy phase. Default: none.
+     */
+    default PageSet holdBack(RoundContext round) {
+        return PageSet.empty(round.toSend().capacity());
+    }
 
     /**
      * The plan options this policy reads ({@link RoundContext} carries them); validated with the

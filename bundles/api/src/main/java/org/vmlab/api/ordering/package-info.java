@@ -4,7 +4,7 @@
  * own bundles (see examples/ordering-policy).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.vmlab.api.ordering;
 
 import org.osgi.annotation.bundle.Export;
