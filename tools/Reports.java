@@ -24,11 +24,16 @@ import java.util.SplittableRandom;
  *   java tools/Reports.java table LABEL=REPORT_JSON...        comparison table; exit 1 if a run did
  *                                                             not complete verified
  *   java tools/Reports.java after-switchover REPORT_JSON SECONDS
- *                                                             mean guest throughput (MiB/s) of the
+ *                                                             mean guest throughput (MiB/s), samples,
+ *                                                             resume time, mean guest ops/s and the
+ *                                                             highest p99 response time (ms) of the
  *                                                             timeline in the first SECONDS after the
  *                                                             destination resumed
- *   java tools/Reports.java socket-copy BYTES                 copies BYTES through a loopback TCP
- *                                                             socket; prints "ms MiB/s"
+ *   java tools/Reports.java socket-copy BYTES [DIR]           copies BYTES through a loopback TCP
+ *                                                             socket; prints "ms MiB/s"; with DIR the
+ *                                                             reader writes them into a fresh file
+ *                                                             mapped from DIR, as a destination fills
+ *                                                             fresh guest memory
  * </pre>
  *
  * A file that holds no JSON object (the command failed before it printed a report) counts as a
@@ -140,6 +145,8 @@ public final class Reports {
         double postcopy = m.get("postcopyTimeMs") == null ? 0 : number(m.get("postcopyTimeMs")) / 1000.0;
         double resume = total - postcopy;
         double sum = 0;
+        double ops = 0;
+        double p99 = 0;
         int n = 0;
         if (m.get("timeline") instanceof List<?> tl) {
             for (Object o : tl) {
@@ -147,29 +154,53 @@ public final class Reports {
                     double t = number(s.get("seconds"));
                     if (t > resume && t <= resume + window) {
                         sum += number(s.get("guestBytesPerSecond"));
+                        ops += number(s.get("guestOpsPerSecond"));
+                        if (s.get("guestP99Micros") != null) {
+                            p99 = Math.max(p99, number(s.get("guestP99Micros")) / 1000.0);
+                        }
                         n++;
                     }
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%.1f\t%d\t%.1f%n", n == 0 ? 0 : sum / n / 1048576.0, n, resume);
+        System.out.printf(Locale.ROOT, "%.1f\t%d\t%.1f\t%.1f\t%.1f%n", n == 0 ? 0 : sum / n / 1048576.0, n, resume,
+                n == 0 ? 0 : ops / n, p99);
     }
 
     /** The same bytes through a plain loopback TCP socket: the baseline of the engine's throughput. */
     private static void socketCopy(String[] a) throws Exception {
-        if (a.length != 1) {
-            usage("socket-copy takes BYTES");
+        if (a.length != 1 && a.length != 2) {
+            usage("socket-copy takes BYTES [DIR]");
         }
         long total = Long.parseLong(a[0]);
+        // With DIR: a fresh sparse file mapped in 1 GiB pieces, as a destination's guest memory.
+        Path file = a.length == 2 ? Files.createTempFile(Path.of(a[1]), "socket-copy-", ".mem") : null;
         byte[] chunk = new byte[256 * 1024];
         new SplittableRandom(1).nextBytes(chunk);
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             java.nio.channels.FileChannel mem = file == null ? null : java.nio.channels.FileChannel.open(file,
+                     java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.MappedByteBuffer[] pieces = new java.nio.MappedByteBuffer[file == null ? 0 : (int) ((total + (1L << 30) - 1) >> 30)];
+            for (int i = 0; i < pieces.length; i++) {
+                long at = (long) i << 30;
+                pieces[i] = mem.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, at, Math.min(1L << 30, total - at));
+            }
             long[] received = new long[1];
             Thread reader = new Thread(() -> {
                 try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
                     byte[] buf = new byte[256 * 1024];
                     int r;
                     while ((r = in.read(buf)) > 0) {
+                        if (pieces.length > 0) {
+                            long at = received[0];
+                            for (int done = 0; done < r; ) {
+                                java.nio.MappedByteBuffer p = pieces[(int) ((at + done) >> 30)];
+                                int off = (int) ((at + done) & ((1L << 30) - 1));
+                                int n = Math.min(r - done, p.capacity() - off);
+                                p.put(off, buf, done, n);
+                                done += n;
+                            }
+                        }
                         received[0] += r;
                     }
                 } catch (IOException e) {
@@ -192,6 +223,10 @@ public final class Reports {
                 throw new IOException("socket copy received " + received[0] + " of " + total + " bytes");
             }
             System.out.printf(Locale.ROOT, "%d\t%.1f%n", nanos / 1_000_000, total / 1048576.0 / (nanos / 1e9));
+        } finally {
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
         }
     }
 

@@ -37,7 +37,10 @@ public final class VmViews {
         vm.workload().ifPresent(run -> {
             m.put("workloadParameters", run.parameters());
             ThroughputSample s = run.latest();
-            m.put("throughput", Json.object("opsPerSecond", s.opsPerSecond(), "bytesPerSecond", s.bytesPerSecond()));
+            m.put("throughput", s.hasLatency()
+                    ? Json.object("opsPerSecond", s.opsPerSecond(), "bytesPerSecond", s.bytesPerSecond(),
+                            "latencyP50Micros", s.latencyP50Micros(), "latencyP99Micros", s.latencyP99Micros())
+                    : Json.object("opsPerSecond", s.opsPerSecond(), "bytesPerSecond", s.bytesPerSecond()));
             m.put("invariant", run.invariant().isPresent());
         });
         vm.guestOs().ifPresent(os -> m.put("pageCache", pageCache(os)));
