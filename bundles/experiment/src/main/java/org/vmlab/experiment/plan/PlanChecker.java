@@ -1,0 +1,183 @@
+package org.vmlab.experiment.plan;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.vmlab.api.experiment.ExperimentAction;
+import org.vmlab.api.experiment.ExperimentPlan;
+import org.vmlab.api.experiment.PlannedRun;
+import org.vmlab.experiment.spec.Spec;
+import org.vmlab.experiment.spec.SpecFile;
+
+/**
+ * Checks a spec against what is installed and expands it into runs. Every configuration is filled
+ * in and checked, so a mistake in the last one of a sweep is found before the first one runs.
+ */
+public final class PlanChecker {
+    static final int MAX_REPETITIONS = 1000;
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+
+    private final Installed installed;
+
+    public PlanChecker(Installed installed) {
+        this.installed = installed;
+    }
+
+    public CheckedSpec check(Spec spec) {
+        SpecFile top = spec.top();
+        if (top.name() == null || !top.name().matches("[A-Za-z0-9][A-Za-z0-9_-]{0,39}")) {
+            throw spec.error("/name", top.name() == null ? "missing: every spec has a name (it starts the run id)"
+                    : "bad name '" + top.name() + "': up to 40 letters, digits, '_' or '-'");
+        }
+        int repetitions = top.repetitions() == null ? 1 : top.repetitions();
+        if (repetitions < 1 || repetitions > MAX_REPETITIONS) {
+            throw spec.error("/repetitions", "must be 1.." + MAX_REPETITIONS + ", not " + repetitions);
+        }
+        Duration warmup = StepReader.duration(spec, "/warmup", top.warmup());
+        Duration timeout = StepReader.duration(spec, "/timeout", top.timeout());
+        if (timeout != null && timeout.isZero()) {
+            throw spec.error("/timeout", "must be more than 0");
+        }
+        if (top.vms() == null || top.vms().isEmpty()) {
+            throw spec.error("/vms", top.vms() == null ? "missing: a spec creates at least one VM" : "a spec creates at least one VM");
+        }
+        if (top.steps() == null || top.steps().isEmpty()) {
+            throw spec.error("/steps", "missing: a spec has at least one step");
+        }
+        List<Map<String, String>> values = Sweep.configurations(spec);
+        String baseline = baseline(spec, values);
+        List<RunConfig> configs = new ArrayList<>();
+        for (Map<String, String> v : values) {
+            String label = Sweep.label(v);
+            configs.add(new RunConfig(label, v, label.equals(baseline), vms(spec, v), steps(spec, v)));
+        }
+        List<String> metrics = metrics(spec, configs.get(0));
+        new FigureChecker(spec, configs, metrics).check();
+        List<PlannedRun> runs = new ArrayList<>();
+        // Repetitions interleave configurations, so a drift of the machine spreads over all of them.
+        for (int r = 1; r <= repetitions; r++) {
+            for (RunConfig c : configs) {
+                runs.add(new PlannedRun(runs.size(), c.label(), c.values(), r, c.baseline()));
+            }
+        }
+        ExperimentPlan plan = new ExperimentPlan(top.name(), top.title(), top.figure(), spec.file(), runs, metrics);
+        return new CheckedSpec(spec, plan, configs, baseline, repetitions,
+                warmup == null ? Duration.ZERO : warmup, timeout == null ? DEFAULT_TIMEOUT : timeout);
+    }
+
+    private static String baseline(Spec spec, List<Map<String, String>> configs) {
+        Map<String, String> wanted = spec.top().baseline();
+        if (wanted == null || wanted.isEmpty()) {
+            return Sweep.label(configs.get(0));
+        }
+        List<String> matches = configs.stream()
+                .filter(c -> wanted.entrySet().stream().allMatch(e -> e.getValue() != null && e.getValue().equals(c.get(e.getKey()))))
+                .map(Sweep::label).toList();
+        if (matches.size() != 1) {
+            throw spec.error("/baseline", (matches.isEmpty() ? "matches no configuration" : "matches " + matches.size()
+                    + " configurations (" + String.join("; ", matches) + "); name one")
+                    + "; configurations: " + String.join("; ", configs.stream().map(Sweep::label).toList()));
+        }
+        return matches.get(0);
+    }
+
+    private List<VmPlan> vms(Spec spec, Map<String, String> values) {
+        List<VmPlan> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < spec.top().vms().size(); i++) {
+            String p = "/vms/" + i;
+            JsonNode filled = Substitution.fill(spec, p, spec.top().vms().get(i), values);
+            VmPlan vm = new VmChecker(spec, installed).check(p, filled);
+            if (!names.add(vm.name())) {
+                throw spec.error(p + "/name", "VM '" + vm.name() + "' is declared twice");
+            }
+            out.add(vm);
+        }
+        return out;
+    }
+
+    private List<Step> steps(Spec spec, Map<String, String> values) {
+        List<Step> out = new ArrayList<>();
+        Map<String, Integer> idCount = new HashMap<>();
+        Set<String> vmNames = new HashSet<>();
+        spec.top().vms().forEach(v -> vmNames.add(Substitution.fillText(spec, "/vms", v.path("name").asText(), values)));
+        Map<String, Step> byId = new LinkedHashMap<>();
+        for (int i = 0; i < spec.top().steps().size(); i++) {
+            String p = "/steps/" + i;
+            JsonNode filled = Substitution.fill(spec, p, spec.top().steps().get(i), values);
+            Step s = StepReader.read(spec, p, filled, installed.actions().keySet(), idCount);
+            if (byId.put(s.id(), s) != null) {
+                throw spec.error(p + "/id", "step id '" + s.id() + "' is used twice");
+            }
+            if (s.when() != null && !vmNames.contains(s.when().vm())) {
+                throw spec.error(p + "/when/vm", "no VM '" + s.when().vm() + "'; VMs: " + String.join(", ", new java.util.TreeSet<>(vmNames)));
+            }
+            if (Step.AWAIT.equals(s.kind())) {
+                Step target = byId.get(s.awaits());
+                if (target == null || target == s || !target.async()) {
+                    throw spec.error(p + "/await", "no earlier async step '" + s.awaits() + "'");
+                }
+            }
+            if (s.isAction()) {
+                checkAction(spec, p + "/" + s.kind(), s, vmNames);
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private void checkAction(Spec spec, String pointer, Step s, Set<String> vmNames) {
+        String vm = s.settings().get("vm");
+        if (vm != null && !vmNames.contains(vm)) {
+            throw spec.error(pointer + "/vm", "no VM '" + vm + "'; VMs: " + String.join(", ", new java.util.TreeSet<>(vmNames)));
+        }
+        ExperimentAction action = installed.actions().get(s.kind());
+        try {
+            action.check(s.kind(), s.settings());
+        } catch (IllegalArgumentException e) {
+            String why = e.getMessage();
+            // Point at the setting the action names, where it names one.
+            String at = pointer;
+            for (String key : s.settings().keySet()) {
+                String leaf = key.substring(key.lastIndexOf('.') + 1);
+                if (why != null && (why.contains("'" + key + "'") || why.contains("'" + leaf + "'"))) {
+                    at = pointer + "/" + key.replace('.', '/');
+                    break;
+                }
+            }
+            throw spec.error(at, why);
+        }
+    }
+
+    private static List<String> metrics(Spec spec, RunConfig first) {
+        List<String> given = spec.top().metrics();
+        List<String> out = new ArrayList<>();
+        if (given == null || given.isEmpty()) {
+            for (Step s : first.steps()) {
+                if ("migrate".equals(s.kind())) {
+                    out.add(s.id() + ".totalTimeMs");
+                    out.add(s.id() + ".downtimeMs");
+                    out.add(s.id() + ".bytesNetwork");
+                }
+            }
+            return out;
+        }
+        for (int i = 0; i < given.size(); i++) {
+            String m = given.get(i);
+            MetricNames.check(spec, "/metrics/" + i, m, first);
+            if (out.contains(m)) {
+                throw spec.error("/metrics/" + i, "metric '" + m + "' is listed twice");
+            }
+            out.add(m);
+        }
+        return out;
+    }
+}

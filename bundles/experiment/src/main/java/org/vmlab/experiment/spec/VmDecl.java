@@ -1,0 +1,22 @@
+package org.vmlab.experiment.spec;
+
+import java.util.Map;
+
+/**
+ * One VM of a configuration, as the spec writes it (every value text, so a sweep variable can
+ * stand anywhere).
+ *
+ * @param name     the name steps use
+ * @param backend  the {@code vmlab.backend}; default: the default backend
+ * @param memory   guest memory, e.g. {@code 256M}
+ * @param vcpus    default 1
+ * @param disk     size of a fresh disk image the run creates for it, e.g. {@code 1G}; none if absent
+ * @param workload the workload's {@code vmlab.name}; idle if absent
+ * @param params   the workload's parameters
+ */
+public record VmDecl(String name, String backend, String memory, String vcpus, String disk, String workload,
+                     Map<String, String> params) {
+    public VmDecl {
+        params = params == null ? Map.of() : Map.copyOf(params);
+    }
+}
