@@ -46,7 +46,7 @@ final class FigureChecker {
                 default -> {
                     String series = d.series() == null ? Metrics.THROUGHPUT : d.series();
                     List<String> columns = MetricNames.columns(series, configs.get(0)).orElseThrow(() -> spec.error(p + "/series",
-                            "no series '" + series + "'; series: throughput and <migrate step>.timeline"));
+                            "no series '" + series + "'; series: throughput, and <step>.timeline of a step that migrates"));
                     if (d.column() != null && !columns.contains(d.column())) {
                         throw spec.error(p + "/column", "series '" + series + "' has " + String.join(", ", columns) + "; not '" + d.column() + "'");
                     }

@@ -44,7 +44,7 @@ final class MetricNames {
         }
         if (series != null && series.endsWith(".timeline")) {
             String id = series.substring(0, series.length() - ".timeline".length());
-            if (config.steps().stream().anyMatch(s -> s.id().equals(id) && "migrate".equals(s.kind()))) {
+            if (config.steps().stream().anyMatch(s -> s.id().equals(id) && s.isAction())) {
                 return Optional.of(Metrics.TIMELINE_COLUMNS);
             }
         }

@@ -145,16 +145,27 @@ public final class PlanChecker {
         } catch (IllegalArgumentException e) {
             String why = e.getMessage();
             // Point at the setting the action names, where it names one.
-            String at = pointer;
-            for (String key : s.settings().keySet()) {
-                String leaf = key.substring(key.lastIndexOf('.') + 1);
-                if (why != null && (why.contains("'" + key + "'") || why.contains("'" + leaf + "'"))) {
-                    at = pointer + "/" + key.replace('.', '/');
-                    break;
-                }
-            }
-            throw spec.error(at, why);
+            throw spec.error(settingPointer(pointer, s.settings(), why), why);
         }
+    }
+
+    /** The setting a refusal names in quotes (by name, else by value); the action itself if none. */
+    static String settingPointer(String pointer, Map<String, String> settings, String why) {
+        if (why == null) {
+            return pointer;
+        }
+        for (String key : settings.keySet()) {
+            String leaf = key.substring(key.lastIndexOf('.') + 1);
+            if (why.contains("'" + key + "'") || why.contains("'" + leaf + "'")) {
+                return pointer + "/" + key.replace('.', '/');
+            }
+        }
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            if (!e.getValue().isEmpty() && why.contains("'" + e.getValue() + "'")) {
+                return pointer + "/" + e.getKey().replace('.', '/');
+            }
+        }
+        return pointer;
     }
 
     private static List<String> metrics(Spec spec, RunConfig first) {

@@ -83,7 +83,14 @@ public final class SpecReader {
 
     private static SpecException malformed(String label, JsonProcessingException e) {
         JsonLocation at = e.getLocation();
-        return new SpecException(label, at == null ? 0 : at.getLineNr(), null, "not valid YAML: " + e.getOriginalMessage());
+        // SnakeYAML's message spans lines, with excerpts of the text; keep the words, on one line.
+        String words = e.getOriginalMessage().lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("in '") && !l.startsWith("^") && !l.equals(l.replaceAll("[a-z]", "")))
+                .filter(l -> l.startsWith("while") || l.startsWith("expected") || l.startsWith("found") || l.startsWith("could")
+                        || l.startsWith("mapping") || l.startsWith("did not") || l.contains(" but "))
+                .collect(java.util.stream.Collectors.joining(": "));
+        return new SpecException(label, at == null ? 0 : at.getLineNr(), null, "not valid YAML: "
+                + (words.isEmpty() ? e.getOriginalMessage().lines().findFirst().orElse("") : words));
     }
 
     private static String pointer(JsonMappingException e) {
