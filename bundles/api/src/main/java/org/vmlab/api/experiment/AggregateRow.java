@@ -7,6 +7,8 @@ import java.util.Objects;
  * exist: no confidence interval under 3 repetitions, no ratio for the baseline or without one.
  *
  * @param config     the configuration's label
+ * @param baseline   the label of the configuration it is compared with (the spec's baseline values
+ *                   with this configuration's other values); empty for a baseline itself or none
  * @param metric     the metric's name
  * @param n          repetitions that measured it
  * @param median     median
@@ -17,10 +19,11 @@ import java.util.Objects;
  * @param ciHigh     upper end of it
  * @param vsBaseline this median divided by the baseline configuration's median
  */
-public record AggregateRow(String config, String metric, int n, double median, double min, double max,
+public record AggregateRow(String config, String baseline, String metric, int n, double median, double min, double max,
                            double mean, double ciLow, double ciHigh, double vsBaseline) {
     public AggregateRow {
         Objects.requireNonNull(config, "config");
+        baseline = baseline == null ? "" : baseline;
         Objects.requireNonNull(metric, "metric");
         if (n < 0) {
             throw new IllegalArgumentException("n must be >= 0: " + n);

@@ -2,6 +2,7 @@ package org.vmlab.experiment.plan;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.vmlab.experiment.spec.Spec;
@@ -52,6 +53,13 @@ final class FigureChecker {
                     }
                 }
             }
+            if (d.where() != null) {
+                for (Map.Entry<String, String> w : d.where().entrySet()) {
+                    if (configs.stream().noneMatch(c -> w.getValue() != null && w.getValue().equals(c.values().get(w.getKey())))) {
+                        throw spec.error(p + "/where/" + w.getKey(), "no configuration has " + w.getKey() + "=" + w.getValue());
+                    }
+                }
+            }
             String name = PlotNames.of(d);
             if (!names.add(name)) {
                 throw spec.error(p + "/name", "two plots are called '" + name + "'; give one a name");
@@ -74,6 +82,13 @@ final class FigureChecker {
             }
             if (c.config() == null || !labels.contains(c.config())) {
                 throw spec.error(p + "/config", "a claim is about one configuration: " + String.join("; ", labels));
+            }
+            if (c.against() != null && !labels.contains(c.against())) {
+                throw spec.error(p + "/against", "a claim is compared with one configuration: " + String.join("; ", labels));
+            }
+            if (c.against() == null && configs.stream().noneMatch(x -> x.label().equals(c.config()) && !x.baseline())
+                    && configs.stream().anyMatch(x -> x.label().equals(c.config()))) {
+                throw spec.error(p + "/config", "'" + c.config() + "' is a baseline itself; name a configuration compared with one, or say 'against'");
             }
             if (c.expect() == null || !EXPECTS.contains(c.expect())) {
                 throw spec.error(p + "/expect", "expect is one of " + String.join(", ", EXPECTS) + " (than the baseline)");

@@ -53,11 +53,12 @@ public final class PlanChecker {
             throw spec.error("/steps", "missing: a spec has at least one step");
         }
         List<Map<String, String>> values = Sweep.configurations(spec);
-        String baseline = baseline(spec, values);
+        Map<String, String> wanted = baselineValues(spec, values);
+        Map<String, String> baselines = Baselines.of(values, wanted);
         List<RunConfig> configs = new ArrayList<>();
         for (Map<String, String> v : values) {
             String label = Sweep.label(v);
-            configs.add(new RunConfig(label, v, label.equals(baseline), vms(spec, v), steps(spec, v)));
+            configs.add(new RunConfig(label, v, label.equals(baselines.get(label)), vms(spec, v), steps(spec, v)));
         }
         List<String> metrics = metrics(spec, configs.get(0));
         new FigureChecker(spec, configs, metrics).check();
@@ -69,24 +70,26 @@ public final class PlanChecker {
             }
         }
         ExperimentPlan plan = new ExperimentPlan(top.name(), top.title(), top.figure(), spec.file(), runs, metrics);
-        return new CheckedSpec(spec, plan, configs, baseline, repetitions,
+        return new CheckedSpec(spec, plan, configs, Sweep.label(wanted), baselines, repetitions,
                 warmup == null ? Duration.ZERO : warmup, timeout == null ? DEFAULT_TIMEOUT : timeout);
     }
 
-    private static String baseline(Spec spec, List<Map<String, String>> configs) {
+    /** The baseline values: as given, else all of the first configuration's. */
+    private static Map<String, String> baselineValues(Spec spec, List<Map<String, String>> configs) {
         Map<String, String> wanted = spec.top().baseline();
         if (wanted == null || wanted.isEmpty()) {
-            return Sweep.label(configs.get(0));
+            return configs.get(0);
         }
-        List<String> matches = configs.stream()
-                .filter(c -> wanted.entrySet().stream().allMatch(e -> e.getValue() != null && e.getValue().equals(c.get(e.getKey()))))
-                .map(Sweep::label).toList();
-        if (matches.size() != 1) {
-            throw spec.error("/baseline", (matches.isEmpty() ? "matches no configuration" : "matches " + matches.size()
-                    + " configurations (" + String.join("; ", matches) + "); name one")
-                    + "; configurations: " + String.join("; ", configs.stream().map(Sweep::label).toList()));
+        for (String k : wanted.keySet()) {
+            if (configs.stream().noneMatch(c -> c.containsKey(k))) {
+                throw spec.error("/baseline/" + k, "'" + k + "' is not a variable of the sweep or the configs");
+            }
         }
-        return matches.get(0);
+        if (configs.stream().noneMatch(c -> Baselines.matches(c, wanted))) {
+            throw spec.error("/baseline", "matches no configuration; configurations: "
+                    + String.join("; ", configs.stream().map(Sweep::label).toList()));
+        }
+        return wanted;
     }
 
     private List<VmPlan> vms(Spec spec, Map<String, String> values) {

@@ -43,14 +43,28 @@ public final class FigureMaker {
     public static List<PlotDecl> defaults(List<String> metrics) {
         List<PlotDecl> out = new ArrayList<>();
         for (String m : metrics) {
-            out.add(new PlotDecl(null, "bars", m, null, null, null, null));
+            out.add(new PlotDecl(null, "bars", m, null, null, null, null, null));
         }
-        out.add(new PlotDecl(null, "timeseries", null, Metrics.THROUGHPUT, "opsPerSecond", null, null));
+        out.add(new PlotDecl(null, "timeseries", null, Metrics.THROUGHPUT, "opsPerSecond", null, null, null));
         return out;
     }
 
     /** Draws one figure; returns the files written, relative to the results folder. */
     public List<Path> make(PlotDecl d) throws IOException {
+        return new FigureMaker(resultsDir, configs(d), runs).draw(d);
+    }
+
+    /** The configurations a plot shows: those with its {@code where} values. */
+    private List<String> configs(PlotDecl d) {
+        if (d.where() == null || d.where().isEmpty()) {
+            return configs;
+        }
+        return configs.stream().filter(c -> runs.stream().filter(r -> r.config().equals(c)).findFirst()
+                .map(r -> d.where().entrySet().stream().allMatch(w -> w.getValue().equals(r.values().get(w.getKey()))))
+                .orElse(false)).toList();
+    }
+
+    private List<Path> draw(PlotDecl d) throws IOException {
         String name = PlotNames.of(d);
         Path dir = resultsDir.resolve(DIR);
         JFreeChart chart = switch (d.kind()) {

@@ -129,7 +129,7 @@ public final class DefaultExperimentService implements ExperimentService {
             ExperimentSummary summary = folder.get().summary();
             Path file = folder.get().dir().resolve(StoredResult.FILE);
             if (!java.nio.file.Files.isRegularFile(file)) {
-                return Optional.of(new ExperimentResult(summary, List.of(), List.of(), List.of(), List.of()));
+                return Optional.of(new ExperimentResult(summary, "", List.of(), List.of(), List.of(), List.of()));
             }
             return Optional.of(toResult(summary, JsonFiles.read(file, StoredResult.class)));
         } catch (IOException e) {
@@ -174,7 +174,7 @@ public final class DefaultExperimentService implements ExperimentService {
     }
 
     private static ExperimentResult toResult(ExperimentSummary summary, StoredResult r) {
-        return new ExperimentResult(summary, r.table(), r.claims(), r.failures(), r.files().stream().map(Path::of).toList());
+        return new ExperimentResult(summary, r.baseline(), r.table(), r.claims(), r.failures(), r.files().stream().map(Path::of).toList());
     }
 
     private Map<String, String> vmlabBundles() {

@@ -49,16 +49,16 @@ final class ResultWriter {
                 }
             }
         }
-        List<AggregateRow> table = Aggregator.table(values, configs, metrics, checked.baseline());
+        List<AggregateRow> table = Aggregator.table(values, configs, metrics, checked.baselines());
         List<List<?>> rows = new ArrayList<>();
         for (AggregateRow a : table) {
-            rows.add(List.of(a.config(), a.metric(), a.n(), a.median(), a.min(), a.max(), a.mean(), a.ciLow(), a.ciHigh(), a.vsBaseline()));
+            rows.add(List.of(a.config(), a.baseline(), a.metric(), a.n(), a.median(), a.min(), a.max(), a.mean(), a.ciLow(), a.ciHigh(), a.vsBaseline()));
         }
         List<String> files = new ArrayList<>(List.of("table.csv"));
-        CsvFiles.write(dir.resolve("table.csv"), List.of("config", "metric", "n", "median", "min", "max", "mean", "ciLow", "ciHigh", "vsBaseline"), rows);
+        CsvFiles.write(dir.resolve("table.csv"), List.of("config", "baseline", "metric", "n", "median", "min", "max", "mean", "ciLow", "ciHigh", "vsBaseline"), rows);
         SpecFile.PaperDecl paper = checked.spec().top().paper();
         List<ClaimCheck> claims = paper == null || paper.claims() == null ? List.of()
-                : Aggregator.claims(paper.claims(), table, checked.baseline());
+                : Aggregator.claims(paper.claims(), table, checked.baselines());
         if (!claims.isEmpty()) {
             List<List<?>> c = new ArrayList<>();
             claims.forEach(x -> c.add(List.of(x.metric(), x.config(), x.paper(), x.ours(), x.verdict())));

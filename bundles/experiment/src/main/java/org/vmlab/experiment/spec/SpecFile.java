@@ -19,7 +19,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param timeout     the longest one run may take (default 10 min)
  * @param sweep       variables and their values; every combination is a configuration
  * @param configs     configurations listed one by one, instead of (or after) the sweep
- * @param baseline    the variables of the configuration others are compared with
+ * @param baseline    the values configurations are compared with: each configuration's baseline has
+ *                    these values and the configuration's own values of the other variables
  * @param vms         the VMs each run creates
  * @param steps       what happens, in order
  * @param metrics     what the table and the claims show
@@ -47,8 +48,9 @@ public record SpecFile(String name, String title, String figure, PaperDecl paper
      * @param expect {@code lower}, {@code higher}, {@code not-higher} or {@code not-lower} than the
      *               baseline's median
      * @param paper  the paper's number or statement, quoted
+     * @param against the configuration compared with; default: {@code config}'s baseline
      */
-    public record ClaimDecl(String metric, String config, String expect, String paper) {
+    public record ClaimDecl(String metric, String config, String expect, String paper, String against) {
     }
 
     /**
@@ -61,8 +63,9 @@ public record SpecFile(String name, String title, String figure, PaperDecl paper
      * @param column the series' column
      * @param x      sweep: the variable on the x axis
      * @param title  the figure's title
+     * @param where  only the configurations with these values
      */
     public record PlotDecl(String name, String kind, String metric, String series, String column, String x,
-                           String title) {
+                           String title, Map<String, String> where) {
     }
 }

@@ -18,30 +18,30 @@ public final class Aggregator {
      * @param values   config → metric → the values of its completed runs
      * @param configs  configuration labels in plan order
      * @param metrics  metric names in spec order
-     * @param baseline the baseline's label
+     * @param baselines each configuration's label → its baseline's label
      */
     public static List<AggregateRow> table(Map<String, Map<String, List<Double>>> values, List<String> configs,
-                                           List<String> metrics, String baseline) {
-        Map<String, Summary> base = new LinkedHashMap<>();
-        for (String m : metrics) {
-            base.put(m, Summary.of(values.getOrDefault(baseline, Map.of()).getOrDefault(m, List.of())));
-        }
+                                           List<String> metrics, Map<String, String> baselines) {
         List<AggregateRow> rows = new ArrayList<>();
         for (String c : configs) {
+            String base = baselines.get(c);
+            boolean compared = base != null && !base.equals(c);
             for (String m : metrics) {
                 Summary s = Summary.of(values.getOrDefault(c, Map.of()).getOrDefault(m, List.of()));
-                Summary b = base.get(m);
-                double ratio = c.equals(baseline) || b.n() == 0 || b.median() == 0 ? Double.NaN : s.median() / b.median();
-                rows.add(new AggregateRow(c, m, s.n(), s.median(), s.min(), s.max(), s.mean(), s.ciLow(), s.ciHigh(), ratio));
+                Summary b = compared ? Summary.of(values.getOrDefault(base, Map.of()).getOrDefault(m, List.of())) : null;
+                double ratio = b == null || b.n() == 0 || b.median() == 0 ? Double.NaN : s.median() / b.median();
+                rows.add(new AggregateRow(c, compared ? base : "", m, s.n(), s.median(), s.min(), s.max(), s.mean(),
+                        s.ciLow(), s.ciHigh(), ratio));
             }
         }
         return rows;
     }
 
-    /** Each claim beside what we measured: the configuration's median against the baseline's. */
-    public static List<ClaimCheck> claims(List<ClaimDecl> claims, List<AggregateRow> table, String baseline) {
+    /** Each claim beside what we measured: the configuration's median against its baseline's. */
+    public static List<ClaimCheck> claims(List<ClaimDecl> claims, List<AggregateRow> table, Map<String, String> baselines) {
         List<ClaimCheck> out = new ArrayList<>();
         for (ClaimDecl c : claims) {
+            String baseline = c.against() != null ? c.against() : baselines.getOrDefault(c.config(), "");
             AggregateRow ours = find(table, c.config(), c.metric());
             AggregateRow base = find(table, baseline, c.metric());
             if (ours == null || base == null || ours.n() == 0 || base.n() == 0) {

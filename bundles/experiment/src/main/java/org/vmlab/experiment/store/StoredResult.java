@@ -12,7 +12,7 @@ import org.vmlab.api.experiment.ClaimCheck;
  * @param runId     the folder's name
  * @param title     the spec's title
  * @param figure    the figure it reproduces
- * @param baseline  the baseline configuration
+ * @param baseline  the spec's baseline values, as a label
  * @param configs   configuration labels in plan order
  * @param metrics   metric names in spec order
  * @param table     every configuration × metric

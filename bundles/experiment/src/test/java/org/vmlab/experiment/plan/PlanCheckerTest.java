@@ -54,6 +54,7 @@ class PlanCheckerTest {
         assertEquals("engine=precopy,ordering=sequential", runs.get(4).config(), "repetition 2 starts over the configurations");
         assertTrue(runs.get(0).baseline() && !runs.get(1).baseline());
         assertEquals("engine=precopy,ordering=sequential", c.baseline());
+        assertEquals("engine=precopy,ordering=sequential", c.baselines().get("engine=postcopy,ordering=update-history"));
         Step s = c.configs().get(3).steps().get(0);
         assertEquals(Map.of("vm", "vm", "engine", "postcopy", "ordering", "update-history", "rate", "1g"), s.settings());
         assertEquals(List.of("migrate.totalTimeMs", "migrate.downtimeMs", "migrate.bytesNetwork"), c.plan().metrics(),
@@ -66,6 +67,17 @@ class PlanCheckerTest {
                 "steps:", "  - migrate: {vm: vm, engine: '${engine}'}"));
         assertEquals(List.of("engine=precopy", "engine=postcopy"), c.plan().configs());
         assertEquals("engine=precopy", c.baseline(), "the first configuration without a baseline");
+        assertEquals("engine=precopy", c.baselines().get("engine=postcopy"));
+    }
+
+    @Test
+    void aPartialBaselineGivesEachConfigurationItsOwn() {
+        CheckedSpec c = check(spec("sweep:", "  engine: [precopy, postcopy]", "  ordering: [sequential, update-history]",
+                "baseline: {ordering: sequential}", "steps:", "  - migrate: {vm: vm, engine: '${engine}', ordering: '${ordering}'}"));
+        assertEquals("ordering=sequential", c.baseline());
+        assertEquals("engine=postcopy,ordering=sequential", c.baselines().get("engine=postcopy,ordering=update-history"));
+        assertEquals("engine=precopy,ordering=sequential", c.baselines().get("engine=precopy,ordering=update-history"));
+        assertEquals(2, c.plan().runs().stream().filter(r -> r.baseline() && r.repetition() == 1).count());
     }
 
     @Test

@@ -36,12 +36,14 @@ class SummaryTest {
     void theTableComparesWithTheBaselineAndClaimsAreJudgedOnMedians() {
         var values = java.util.Map.of("a", java.util.Map.of("m", List.of(10.0, 12.0, 11.0)),
                 "b", java.util.Map.of("m", List.of(5.0, 6.0, 7.0)));
-        List<AggregateRow> t = Aggregator.table(values, List.of("a", "b"), List.of("m"), "a");
+        List<AggregateRow> t = Aggregator.table(values, List.of("a", "b"), List.of("m"), java.util.Map.of("a", "a", "b", "a"));
         assertEquals(2, t.size());
         assertTrue(Double.isNaN(t.get(0).vsBaseline()));
+        assertEquals("", t.get(0).baseline());
+        assertEquals("a", t.get(1).baseline());
         assertEquals(6.0 / 11.0, t.get(1).vsBaseline(), 1e-9);
-        List<ClaimCheck> c = Aggregator.claims(List.of(new ClaimDecl("m", "b", "lower", "halved"),
-                new ClaimDecl("m", "b", "higher", "x")), t, "a");
+        List<ClaimCheck> c = Aggregator.claims(List.of(new ClaimDecl("m", "b", "lower", "halved", null),
+                new ClaimDecl("m", "b", "higher", "x", "a")), t, java.util.Map.of("a", "a", "b", "a"));
         assertEquals("holds", c.get(0).verdict());
         assertEquals("median 6 vs 11 a (-45.5%)", c.get(0).ours());
         assertEquals("does not hold", c.get(1).verdict());
