@@ -58,7 +58,8 @@ public final class PlanChecker {
         List<RunConfig> configs = new ArrayList<>();
         for (Map<String, String> v : values) {
             String label = Sweep.label(v);
-            configs.add(new RunConfig(label, v, label.equals(baselines.get(label)), vms(spec, v), steps(spec, v)));
+            List<VmPlan> vms = vms(spec, v);
+            configs.add(new RunConfig(label, v, label.equals(baselines.get(label)), vms, steps(spec, v, vms)));
         }
         List<String> metrics = metrics(spec, configs.get(0));
         new FigureChecker(spec, configs, metrics).check();
@@ -97,6 +98,9 @@ public final class PlanChecker {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < spec.top().vms().size(); i++) {
             String p = "/vms/" + i;
+            if (!Conditions.applies(spec, p, spec.top().vms().get(i), values)) {
+                continue;
+            }
             JsonNode filled = Substitution.fill(spec, p, spec.top().vms().get(i), values);
             VmPlan vm = new VmChecker(spec, installed).check(p, filled);
             if (!names.add(vm.name())) {
@@ -104,17 +108,23 @@ public final class PlanChecker {
             }
             out.add(vm);
         }
+        if (out.isEmpty()) {
+            throw spec.error("/vms", "configuration '" + Sweep.label(values) + "' has no VM: every VM's 'if' excludes it");
+        }
         return out;
     }
 
-    private List<Step> steps(Spec spec, Map<String, String> values) {
+    private List<Step> steps(Spec spec, Map<String, String> values, List<VmPlan> vms) {
         List<Step> out = new ArrayList<>();
         Map<String, Integer> idCount = new HashMap<>();
         Set<String> vmNames = new HashSet<>();
-        spec.top().vms().forEach(v -> vmNames.add(Substitution.fillText(spec, "/vms", v.path("name").asText(), values)));
+        vms.forEach(v -> vmNames.add(v.name()));
         Map<String, Step> byId = new LinkedHashMap<>();
         for (int i = 0; i < spec.top().steps().size(); i++) {
             String p = "/steps/" + i;
+            if (!Conditions.applies(spec, p, spec.top().steps().get(i), values)) {
+                continue;
+            }
             JsonNode filled = Substitution.fill(spec, p, spec.top().steps().get(i), values);
             Step s = StepReader.read(spec, p, filled, installed.actions().keySet(), idCount);
             if (byId.put(s.id(), s) != null) {

@@ -19,7 +19,7 @@ import org.vmlab.experiment.spec.Spec;
  * {@code async}.
  */
 final class StepReader {
-    private static final Set<String> COMMON = Set.of("id", "at", "when", "async");
+    private static final Set<String> COMMON = Set.of("id", "at", "when", "async", Conditions.KEY);
 
     private StepReader() {
     }

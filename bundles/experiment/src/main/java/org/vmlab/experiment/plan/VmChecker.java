@@ -99,7 +99,7 @@ final class VmChecker {
             return MAPPER.treeToValue(node, VmDecl.class);
         } catch (UnrecognizedPropertyException e) {
             throw spec.error(pointer + "/" + e.getPropertyName(), "unknown field '" + e.getPropertyName()
-                    + "'; known: name, backend, memory, vcpus, disk, workload, params");
+                    + "'; known: name, backend, memory, vcpus, disk, workload, params, if");
         } catch (JsonMappingException e) {
             StringBuilder p = new StringBuilder(pointer);
             e.getPath().forEach(r -> p.append('/').append(r.getFieldName() != null ? r.getFieldName() : r.getIndex()));

@@ -2,6 +2,8 @@ package org.vmlab.experiment.spec;
 
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 /**
  * One VM of a configuration, as the spec writes it (every value text, so a sweep variable can
  * stand anywhere).
@@ -13,9 +15,10 @@ import java.util.Map;
  * @param disk     size of a fresh disk image the run creates for it, e.g. {@code 1G}; none if absent
  * @param workload the workload's {@code vmlab.name}; idle if absent
  * @param params   the workload's parameters
+ * @param only     the VM exists only in the configurations with these values (spec key {@code if})
  */
 public record VmDecl(String name, String backend, String memory, String vcpus, String disk, String workload,
-                     Map<String, String> params) {
+                     Map<String, String> params, @JsonProperty("if") Map<String, String> only) {
     public VmDecl {
         params = params == null ? Map.of() : Map.copyOf(params);
     }

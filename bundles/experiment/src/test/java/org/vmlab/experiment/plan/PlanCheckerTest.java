@@ -127,6 +127,20 @@ class PlanCheckerTest {
     }
 
     @Test
+    void vmsAndStepsWithIfExistOnlyInTheirConfigurations() {
+        CheckedSpec c = check("name: t", "sweep: {workload: [memory, idle]}", "vms:",
+                "  - {if: {workload: memory}, name: vm, memory: 64M, workload: memory, params: {working-set: 16M}}",
+                "  - {if: {workload: idle}, name: vm, memory: 32M, workload: idle}",
+                "steps:", "  - {if: {workload: memory}, pause: vm}", "  - wait: 1s");
+        assertEquals(64L << 20, c.configs().get(0).vms().get(0).memoryBytes());
+        assertEquals(32L << 20, c.configs().get(1).vms().get(0).memoryBytes());
+        assertEquals(List.of("pause", "wait"), StepReader.ids(c.configs().get(0).steps()));
+        assertEquals(List.of("wait"), StepReader.ids(c.configs().get(1).steps()));
+        assertTrue(refusal("name: t", "vms:", "  - {if: {mode: a}, name: vm, memory: 64M}", "steps:", "  - wait: 1s")
+                .startsWith("s.yaml:3: vms[0].if.mode: 'mode' is not a variable of this configuration"));
+    }
+
+    @Test
     void stepsReadTheirTimingAndConditions() {
         CheckedSpec c = check(spec("steps:", "  - {id: m, migrate: {vm: vm}, async: true, at: 2s}",
                 "  - {pause: vm, when: {vm: vm, ops-below: 10, timeout: 5s}}", "  - await: m"));
