@@ -54,6 +54,19 @@ public class ExperimentRunCommand implements Action {
         if ((spec == null) == (resume == null)) {
             throw new IllegalArgumentException("experiment:run needs a spec file or --resume RUN-ID (one of them): experiment:run experiments/ordering.yaml");
         }
+        try {
+            return run();
+        } catch (VmlabException e) {
+            // The service names the file by its absolute path; the user knows it by what they typed.
+            String abs = spec == null ? null : ClientPaths.resolve(session, spec).toString();
+            if (abs != null && e.getMessage() != null && e.getMessage().startsWith(abs + ":")) {
+                throw new VmlabException(spec + e.getMessage().substring(abs.length()), e);
+            }
+            throw e;
+        }
+    }
+
+    private Object run() {
         if (dryRun) {
             if (spec == null) {
                 throw new IllegalArgumentException("--dry-run checks a spec file, not a --resume");
