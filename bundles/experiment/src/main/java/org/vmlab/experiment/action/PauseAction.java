@@ -1,26 +1,18 @@
 package org.vmlab.experiment.action;
 
-import java.util.List;
-import java.util.Map;
-
 import org.osgi.service.component.annotations.Component;
 import org.vmlab.api.experiment.ActionContext;
 import org.vmlab.api.experiment.ExperimentAction;
-import org.vmlab.api.parameter.Parameter;
 import org.vmlab.api.vm.PauseResult;
+import org.vmlab.api.vm.Vm;
 
 /** {@code pause}: stops a VM's vCPUs; records how long stopping them took. */
 @Component(service = ExperimentAction.class, property = {
         "vmlab.name=pause", "vmlab.description=Pauses a VM (all vCPUs); records how long stopping them took"})
-public final class PauseAction implements ExperimentAction {
+public final class PauseAction extends OneVmAction {
     @Override
-    public List<Parameter> parameters() {
-        return VmActions.VM_ONLY;
-    }
-
-    @Override
-    public void run(ActionContext context, Map<String, String> settings) {
-        PauseResult r = context.vm(settings.get("vm")).pause();
+    void run(ActionContext context, Vm vm, String name) {
+        PauseResult r = vm.pause();
         context.mark(context.step());
         context.metric(context.step() + ".pauseMs", r.stopNanos() / 1e6);
     }

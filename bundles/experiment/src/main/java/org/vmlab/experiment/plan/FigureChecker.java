@@ -43,6 +43,14 @@ final class FigureChecker {
                     if ("sweep".equals(d.kind()) && (d.x() == null || !configs.get(0).values().containsKey(d.x()))) {
                         throw spec.error(p + "/x", "a sweep plot's x is a swept variable: " + String.join(", ", configs.get(0).values().keySet()));
                     }
+                    if ("sweep".equals(d.kind())) {
+                        for (RunConfig c : configs) {
+                            if (Double.isNaN(org.vmlab.experiment.plot.SweepValues.number(c.values().get(d.x())))) {
+                                throw spec.error(p + "/x", "'" + d.x() + "' takes the value '" + c.values().get(d.x())
+                                        + "', which is not a number or a size; a sweep plot needs numbers on its x axis");
+                            }
+                        }
+                    }
                 }
                 default -> {
                     String series = d.series() == null ? Metrics.THROUGHPUT : d.series();

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.jfree.chart.JFreeChart;
-import org.vmlab.api.ByteSize;
 import org.vmlab.experiment.plan.Metrics;
 import org.vmlab.experiment.plan.PlotNames;
 import org.vmlab.experiment.spec.SpecFile.PlotDecl;
@@ -107,7 +106,7 @@ public final class FigureMaker {
                 continue;
             }
             Map<String, String> rest = new LinkedHashMap<>(any.values());
-            double x = number(rest.remove(d.x()));
+            double x = SweepValues.number(rest.remove(d.x()));
             String curve = rest.isEmpty() ? d.metric() : rest.toString().replaceAll("[{}]", "");
             Summary s = Summary.of(metricValues(c, d.metric()));
             double low = s.hasCi() ? s.ciLow() : s.min();
@@ -191,19 +190,4 @@ public final class FigureMaker {
         return d.title() == null ? fallback : d.title();
     }
 
-    /** A swept value as a number: plain, or a size such as 256M in bytes. */
-    static double number(String v) {
-        if (v == null) {
-            return Double.NaN;
-        }
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            try {
-                return ByteSize.parse(v).bytes();
-            } catch (IllegalArgumentException e2) {
-                return Double.NaN;
-            }
-        }
-    }
 }

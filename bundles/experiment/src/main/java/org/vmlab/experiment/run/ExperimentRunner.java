@@ -48,6 +48,10 @@ final class ExperimentRunner {
             }
         } catch (InterruptedException e) {
             interrupted = true;
+        } catch (IOException | RuntimeException e) {
+            // The results folder could not be written: say so in it, rather than stay "running".
+            folder.writeState(folder.state().with(State.FAILED, Instant.now().toString()));
+            throw e;
         } finally {
             provenance.ended(folder.dir());
         }

@@ -50,22 +50,8 @@ public final class SpecReader {
 
     /** Parses spec text as if read from {@code file}. */
     public Spec parse(Path file, String label, String text) {
-        Locations locations;
-        JsonNode root;
-        try (JsonParser p = yaml.createParser(text)) {
-            locations = Locations.read(p);
-        } catch (JsonProcessingException e) {
-            throw malformed(label, e);
-        } catch (IOException e) {
-            throw new SpecException(label, 0, null, e.getMessage());
-        }
-        try (JsonParser p = yaml.createParser(text)) {
-            root = mapper.readTree(p);
-        } catch (JsonProcessingException e) {
-            throw malformed(label, e);
-        } catch (IOException e) {
-            throw new SpecException(label, 0, null, e.getMessage());
-        }
+        Locations locations = read(label, text, Locations::read);
+        JsonNode root = read(label, text, mapper::readTree);
         if (root == null || !root.isObject()) {
             throw new SpecException(label, 1, null, "a spec is a mapping of fields (name, vms, steps, ...)");
         }
@@ -79,6 +65,21 @@ public final class SpecReader {
             throw malformed(label, e);
         }
         return new Spec(file, label, text, root, top, locations);
+    }
+
+    private interface ParserReader<T> {
+        T read(JsonParser parser) throws IOException;
+    }
+
+    /** One pass of the YAML parser over the text; malformed text is refused with its line. */
+    private <T> T read(String label, String text, ParserReader<T> reader) {
+        try (JsonParser p = yaml.createParser(text)) {
+            return reader.read(p);
+        } catch (JsonProcessingException e) {
+            throw malformed(label, e);
+        } catch (IOException e) {
+            throw new SpecException(label, 0, null, e.getMessage());
+        }
     }
 
     private static SpecException malformed(String label, JsonProcessingException e) {

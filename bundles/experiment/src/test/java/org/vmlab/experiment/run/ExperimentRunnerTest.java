@@ -215,6 +215,26 @@ class ExperimentRunnerTest {
     }
 
     @Test
+    void aSweepPlotShowsTheMetricOverTheSweptNumbers() throws Exception {
+        Installed installed = new Installed(List.of("emu"), Fakes.catalog(), Map.of("fake", fake));
+        CheckedSpec checked = new PlanChecker(installed).check(new SpecReader().parse(tmp.resolve("s.yaml"), "s.yaml", Fakes.lines(
+                "name: s", "sweep: {size: [1, 4K, 16]}", "vms: [{name: vm, memory: 64M}]", "steps:",
+                "  - {id: mig, fake: {vm: vm, mode: a}}", "metrics: [mig.downtimeMs]",
+                "plots: [{kind: sweep, metric: mig.downtimeMs, x: size}]")));
+        ResultStore.RunFolder folder = new ResultStore(tmp.resolve("results")).create(checked, Instant.now());
+        StoredResult r = runner().run(checked, folder, ExperimentListener.NONE);
+        assertTrue(r.files().contains("plots/sweep-mig.downtimeMs.png"), r.files().toString());
+        List<Map<String, String>> csv = CsvFiles.read(folder.dir().resolve("plots/sweep-mig.downtimeMs.csv"));
+        assertEquals(List.of("1.0", "4096.0", "16.0"), csv.stream().map(row -> row.get("size")).toList());
+        assertEquals(List.of("100.0", "101.0", "102.0"), csv.stream().map(row -> row.get("median")).toList());
+        String m = assertThrows(VmlabException.class, () -> new PlanChecker(installed).check(new SpecReader().parse(tmp.resolve("t.yaml"),
+                "t.yaml", Fakes.lines("name: t", "sweep: {mode: [a, b]}", "vms: [{name: vm, memory: 64M}]", "steps:",
+                        "  - {id: mig, fake: {vm: vm, mode: a}}", "metrics: [mig.downtimeMs]",
+                        "plots: [{kind: sweep, metric: mig.downtimeMs, x: mode}]")))).getMessage();
+        assertTrue(m.startsWith("t.yaml:7: plots[0].x: 'mode' takes the value 'a', which is not a number"), m);
+    }
+
+    @Test
     void aMalformedSpecWritesNothing() throws Exception {
         Path file = tmp.resolve("bad.yaml");
         Files.writeString(file, Fakes.lines("name: t", "vms: [{name: vm, memory: 64M}]", "steps:", "  - fake: {vm: nope, mode: a}"));

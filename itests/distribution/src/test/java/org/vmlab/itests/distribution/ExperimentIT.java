@@ -165,6 +165,26 @@ class ExperimentIT {
 
     @Test
     @Order(4)
+    void aHotDeployedPolicyIsSweptLikeABuiltInOne() throws Exception {
+        Path jar = Path.of(System.getProperty("vmlab.example.jar"));
+        Files.copy(jar, dist.home.resolve("deploy").resolve(jar.getFileName()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && !dist.vmlab("policy:list", "--family", "ordering").stdout().contains("least-recent-first")) {
+            Thread.sleep(500);
+        }
+        Files.writeString(specs.resolve("deployed.yaml"), SPEC.replace("name: small", "name: deployed")
+                .replace("repetitions: 2", "repetitions: 1").replace("update-history]", "least-recent-first]"));
+        Distribution.Result r = dist.vmlabIn(specs, "experiment:run", "--json", "deployed.yaml");
+        assertEquals(0, r.exit(), r.stderr());
+        JsonNode result = JSON.readTree(r.stdout());
+        assertEquals("ordering=least-recent-first", result.get("table").get(4).get("config").asText());
+        Path run = dist.home.resolve("results").resolve(result.get("summary").get("runId").asText())
+                .resolve("runs/001-ordering=least-recent-first-r1/migrate.report.json");
+        assertEquals("least-recent-first", JSON.readTree(run.toFile()).get("ordering").asText(), "the migration used the deployed policy");
+    }
+
+    @Test
+    @Order(5)
     void anInterruptedSweepResumesWithoutLosingAFinishedRun() throws Exception {
         List<String> before = new ArrayList<>(resultsTree());
         ProcessBuilder pb = new ProcessBuilder(dist.home.resolve("bin/vmlab").toString(), "experiment:run", "small.yaml")
