@@ -66,6 +66,12 @@ final class VmChecker {
         if (disk < 0 || disk % Pages.SIZE != 0) {
             throw spec.error(pointer + "/disk", "must be a multiple of 4K, not " + d.disk());
         }
+        if (d.diskFill() != null && !List.of("zero", "random").contains(d.diskFill())) {
+            throw spec.error(pointer + "/disk-fill", "disk-fill is zero or random, not '" + d.diskFill() + "'");
+        }
+        if (d.diskFill() != null && disk == 0) {
+            throw spec.error(pointer + "/disk-fill", "disk-fill needs a disk (disk: 256M)");
+        }
         if (d.workload() == null) {
             if (!d.params().isEmpty()) {
                 throw spec.error(pointer + "/params", "parameters given but the VM has no workload");
@@ -88,7 +94,7 @@ final class VmChecker {
                 throw spec.error(at, e.getMessage());
             }
         }
-        return new VmPlan(d.name(), d.backend(), memory, vcpus, disk, d.workload(), d.params());
+        return new VmPlan(d.name(), d.backend(), memory, vcpus, disk, "random".equals(d.diskFill()), d.workload(), d.params());
     }
 
     private VmDecl bind(String pointer, JsonNode node) {
@@ -99,7 +105,7 @@ final class VmChecker {
             return MAPPER.treeToValue(node, VmDecl.class);
         } catch (UnrecognizedPropertyException e) {
             throw spec.error(pointer + "/" + e.getPropertyName(), "unknown field '" + e.getPropertyName()
-                    + "'; known: name, backend, memory, vcpus, disk, workload, params, if");
+                    + "'; known: name, backend, memory, vcpus, disk, workload, params, if, disk-fill");
         } catch (JsonMappingException e) {
             StringBuilder p = new StringBuilder(pointer);
             e.getPath().forEach(r -> p.append('/').append(r.getFieldName() != null ? r.getFieldName() : r.getIndex()));

@@ -11,10 +11,12 @@ import java.util.Objects;
  * @param memoryBytes guest memory
  * @param vcpus       vCPUs
  * @param diskBytes   a fresh disk of this size, or 0 for none
+ * @param randomDisk  whether the fresh disk is filled with seeded pseudo-random bytes
  * @param workload    the workload, or {@code null} for idle
  * @param params      the workload's parameters as given
  */
-public record VmPlan(String name, String backend, long memoryBytes, int vcpus, long diskBytes, String workload,
+public record VmPlan(String name, String backend, long memoryBytes, int vcpus, long diskBytes, boolean randomDisk,
+                     String workload,
                      Map<String, String> params) {
     public VmPlan {
         Objects.requireNonNull(name, "name");

@@ -112,6 +112,10 @@ final class RunExecutor {
                        ThroughputSampler sampler) throws Exception {
         for (VmPlan vm : config.vms()) {
             Path disk = vm.diskBytes() > 0 ? dir.resolve(vm.name() + ".img") : null;
+            if (vm.randomDisk()) {
+                context.note("filling the disk of " + vm.name());
+                DiskFill.random(disk, vm.diskBytes());
+            }
             VmSpec spec = new VmSpec(context.names().get(vm.name()), vm.backend() == null ? directory.backends().get(0) : vm.backend(),
                     vm.memoryBytes(), vm.vcpus(), disk, vm.diskBytes(), vm.workload(), vm.params(), List.of());
             context.note("creating VM " + vm.name());
