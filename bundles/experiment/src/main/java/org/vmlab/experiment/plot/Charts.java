@@ -21,6 +21,7 @@ import org.jfree.chart.renderer.category.StatisticalBarRenderer;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.statistics.DefaultStatisticalCategoryDataset;
 import org.jfree.data.statistics.HistogramDataset;
@@ -65,13 +66,16 @@ public final class Charts {
         });
         JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
-        for (Marker m : markers) {
+        for (int i = 0; i < markers.size(); i++) {
+            Marker m = markers.get(i);
             ValueMarker v = new ValueMarker(m.x(), new Color(0x99, 0x33, 0x33), new BasicStroke(1.2f,
                     BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
             v.setLabel(m.label());
             v.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
             v.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
             v.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            // Markers close together would print their labels over each other: step them down.
+            v.setLabelOffset(new RectangleInsets(4 + 14 * (i % 6), 4, 4, 4));
             plot.addDomainMarker(v);
         }
         return style(chart);

@@ -129,25 +129,39 @@ public final class FigureMaker {
                 continue;
             }
             Path runDir = resultsDir.resolve("runs").resolve(first.folder());
-            for (Map<String, String> row : CsvFiles.read(runDir.resolve(seriesFile(d)))) {
-                String line = configs.size() == 1 && row.get("vm") == null ? column
-                        : row.get("vm") == null ? c : (configs.size() == 1 ? row.get("vm") : c + " " + row.get("vm"));
+            List<Map<String, String>> series = CsvFiles.read(runDir.resolve(seriesFile(d)));
+            boolean severalVms = series.stream().map(row -> row.get("vm")).distinct().count() > 1;
+            for (Map<String, String> row : series) {
+                String vm = severalVms ? row.get("vm") : null;
+                String label = shortLabel(c, d);
+                String line = configs.size() == 1 ? (vm == null ? column : vm) : (vm == null ? label : label + " " + vm);
                 double t = CsvFiles.number(row, "seconds");
                 double v = CsvFiles.number(row, column);
                 lines.computeIfAbsent(line, k -> new ArrayList<>()).add(new double[] {t, v});
                 rows.add(List.of(line, t, v));
             }
+            // The switchover of each migration: where the guest stops at the source.
             for (Map<String, String> m : CsvFiles.read(runDir.resolve("marks.csv"))) {
-                String label = m.get("label");
-                if (label.endsWith(".switchover") || label.endsWith(".postcopy")) {
-                    String what = label.substring(label.lastIndexOf('.') + 1);
-                    markers.add(new Charts.Marker(CsvFiles.number(m, "seconds"), configs.size() == 1 ? what : what + " (" + c + ")"));
+                if (m.get("label").endsWith(".switchover")) {
+                    markers.add(new Charts.Marker(CsvFiles.number(m, "seconds"), configs.size() == 1 ? "switchover" : "switchover (" + shortLabel(c, d) + ")"));
                 }
             }
         }
         CsvFiles.write(dir.resolve(name + ".csv"), List.of("line", "seconds", column), rows);
         return Charts.timeseries(title(d, column + " over time (first repetition of each configuration)"),
                 "seconds since warm-up", column, lines, markers);
+    }
+
+    /** A configuration's label without the values every line of a filtered plot shares. */
+    private static String shortLabel(String config, PlotDecl d) {
+        if (d.where() == null) {
+            return config;
+        }
+        String out = config;
+        for (Map.Entry<String, String> w : d.where().entrySet()) {
+            out = out.replace(w.getKey() + "=" + w.getValue() + ",", "").replace("," + w.getKey() + "=" + w.getValue(), "");
+        }
+        return out;
     }
 
     private Map<String, double[]> values(PlotDecl d, Path dir, String name) throws IOException {
