@@ -28,9 +28,7 @@ public class ExperimentListCommand implements Action {
         Experiments.require(experiments);
         List<ExperimentSummary> all = experiments.results();
         if (json) {
-            System.out.println(Json.write(all.stream().map(s -> Json.object("runId", s.runId(), "name", s.name(), "status", s.status(),
-                    "runsDone", s.runsDone(), "runsTotal", s.runsTotal(), "started", s.started().toString(),
-                    "ended", s.ended() == null ? null : s.ended().toString(), "directory", s.directory().toString())).toList()));
+            System.out.println(Json.write(all.stream().map(Experiments::summary).toList()));
             return null;
         }
         if (all.isEmpty()) {

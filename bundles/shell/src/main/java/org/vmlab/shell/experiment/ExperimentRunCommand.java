@@ -83,7 +83,7 @@ public class ExperimentRunCommand implements Action {
                     : experiments.run(ClientPaths.resolve(session, spec), listener);
         }
         if (json) {
-            System.out.println(Json.write(result));
+            System.out.println(Json.write(Experiments.json(result)));
         } else {
             Experiments.print(result, System.out);
         }

@@ -31,7 +31,7 @@ public class ExperimentShowCommand implements Action {
         Experiments.require(experiments);
         ExperimentResult r = Experiments.result(experiments, runId);
         if (json) {
-            System.out.println(Json.write(r));
+            System.out.println(Json.write(Experiments.json(r)));
         } else {
             Experiments.print(r, System.out);
         }

@@ -9,6 +9,7 @@ import org.vmlab.api.experiment.ClaimCheck;
 import org.vmlab.api.experiment.ExperimentResult;
 import org.vmlab.api.experiment.ExperimentService;
 import org.vmlab.api.experiment.ExperimentSummary;
+import org.vmlab.shell.support.Json;
 
 /** What the experiment commands share: the precondition and how results read on a terminal. */
 final class Experiments {
@@ -67,6 +68,18 @@ final class Experiments {
                 out.println("  " + f);
             }
         }
+    }
+
+    /** A result for --json: paths and times as plain strings, NaN as null (the shell's Json). */
+    static Object json(ExperimentResult r) {
+        return Json.object("summary", summary(r.summary()), "baseline", r.baseline(), "table", r.table(), "claims", r.claims(),
+                "failures", r.failures(), "files", r.files().stream().map(Object::toString).toList());
+    }
+
+    static java.util.Map<String, Object> summary(ExperimentSummary s) {
+        return Json.object("runId", s.runId(), "name", s.name(), "status", s.status(), "runsDone", s.runsDone(),
+                "runsTotal", s.runsTotal(), "started", s.started().toString(), "ended", s.ended() == null ? null : s.ended().toString(),
+                "directory", s.directory().toString());
     }
 
     static String number(double v) {
