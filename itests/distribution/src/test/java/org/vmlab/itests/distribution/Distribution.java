@@ -97,11 +97,15 @@ final class Distribution implements AutoCloseable {
                 .toList();
     }
 
-    /** The instance's JVM, found by its karaf.home. */
+    /**
+     * The instance's JVM, found by its karaf.home. The JDK reads at most 4 KiB of a command line,
+     * and Karaf's (its boot class path repeats the home) is longer under a deep work folder, so
+     * the main class may be cut off: the home option, which comes early, is what identifies it.
+     */
     Optional<ProcessHandle> karafProcess() {
-        String marker = "-Dkaraf.home=" + home;
+        String marker = "-Dkaraf.home=" + home + " ";
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(marker) && c.contains("org.apache.karaf.main.Main")).orElse(false))
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
                 .findFirst();
     }
 
