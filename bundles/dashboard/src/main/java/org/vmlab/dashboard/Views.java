@@ -44,6 +44,7 @@ final class Views {
         m.put("engine", mig.plan().engine());
         m.put("ordering", mig.plan().ordering());
         m.put("status", mig.status().name().toLowerCase(Locale.ROOT));
+        m.put("rounds", mig.rounds().size());
         MigrationReport report = finished(mig);
         List<TimelineSample> timeline = report != null && !report.timeline().isEmpty() ? report.timeline() : history;
         m.put("samples", timeline.stream().map(Views::sample).toList());

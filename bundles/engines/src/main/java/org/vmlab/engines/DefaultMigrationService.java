@@ -370,8 +370,8 @@ public final class DefaultMigrationService implements MigrationService {
             }
         }
 
-        /** Rounds so far. */
-        List<RoundStats> rounds() {
+        @Override
+        public List<RoundStats> rounds() {
             return List.copyOf(rounds);
         }
     }

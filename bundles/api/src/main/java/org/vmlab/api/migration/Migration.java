@@ -1,5 +1,6 @@
 package org.vmlab.api.migration;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -19,6 +20,11 @@ public interface Migration {
 
     /** The latest timeline sample; empty before the first. */
     Optional<TimelineSample> progress();
+
+    /** The rounds finished so far (all of them once it has ended). */
+    default List<RoundStats> rounds() {
+        return List.of();
+    }
 
     /** Completes with the report when the migration ends; never completes exceptionally. */
     CompletionStage<MigrationReport> result();

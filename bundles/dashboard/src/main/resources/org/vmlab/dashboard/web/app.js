@@ -92,6 +92,7 @@ function drawMigrations(migrations) {
     h.replaceChildren(el("span", m.id + " — " + m.vm + " (" + m.engine + ", " + m.ordering + ")"));
     const live = !FINAL.includes(m.status);
     h.appendChild(el("span", m.status.replace("_", " "), "badge" + (live ? " live" : m.status === "completed" ? "" : " failed")));
+    h.appendChild(el("span", (m.report ? m.report.rounds : m.rounds) + " round(s)", "rounds"));
     box.dataset.points = String(m.samples.length);
     box.dataset.status = m.status;
   }
