@@ -83,6 +83,7 @@ final class OutgoingPostcopy {
             MigrationChannel.requireType(take(), FrameType.RESUMED);
             // The destination's verification hashing is instrumentation, not part of the mechanism.
             long downtime = System.nanoTime() - pauseStart - ready.verifyNanos();
+            t.verifyTime(ready.verifyNanos());
             t.downtime(downtime);
             LOG.info("migration {}: VM runs at the destination after {} ms; {} pages follow by postcopy ({} faults)",
                     out.plan().id(), downtime / 1_000_000, missing.size(),
@@ -101,7 +102,9 @@ final class OutgoingPostcopy {
                     System.nanoTime() - start, 0);
             if (out.plan().verify()) {
                 t.phase(MigrationPhase.VERIFY);
+                long verifyStart = System.nanoTime();
                 String bad = new SourceVerifier(out.vm(), java.util.Optional.empty()).verify(this::take, true);
+                t.verifyTime(System.nanoTime() - verifyStart);
                 t.verification(bad == null ? Verification.PASSED : Verification.FAILED);
                 if (bad != null) {
                     throw new Failures.PastCommit("verification failed: " + bad + "; the VM runs at the destination,"

@@ -63,8 +63,9 @@ final class PrecopyRounds {
                         + " pages until then", out.plan().id(), round - 1, staleNow);
                 return round;
             }
+            long roundCost = SwitchoverRule.roundCostNanos(lastSyncNanos, nanos, bytes, link);
             SwitchoverRule.Decision d = rule.decide(new SwitchoverRule.Measure(round, (double) staleNow * Pages.SIZE,
-                    link, dirtyBytesPerSecond, lastSyncNanos, (double) Math.min(staleNow, sent.held()) * Pages.SIZE));
+                    link, dirtyBytesPerSecond, roundCost, (double) Math.min(staleNow, sent.held()) * Pages.SIZE));
             if (d.switchover()) {
                 LOG.info("migration {}: switchover after round {}: {}", out.plan().id(), round - 1, d.why());
                 return round;

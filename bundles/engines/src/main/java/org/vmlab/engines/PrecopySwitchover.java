@@ -53,6 +53,7 @@ final class PrecopySwitchover {
             long verifyStart = System.nanoTime();
             String bad = new SourceVerifier(out.vm(), localDestination).verify(control::next, false);
             verifyNanos = System.nanoTime() - verifyStart;
+            t.verifyTime(verifyNanos);
             if (bad != null) {
                 t.verification(Verification.FAILED);
                 throw new Failures.VerificationFailure(bad);
@@ -65,7 +66,7 @@ final class PrecopySwitchover {
         control.expect(FrameType.RESUMED);
         // The comparison is instrumentation, not part of the mechanism: it is not downtime.
         t.downtime(System.nanoTime() - pauseStart - verifyNanos);
-        t.round(round, counts, t.bytesNetwork() - bytesBefore, System.nanoTime() - start, 0);
+        t.round(round, counts, t.bytesNetwork() - bytesBefore, System.nanoTime() - start - verifyNanos, 0);
         t.phase(MigrationPhase.DONE);
     }
 }

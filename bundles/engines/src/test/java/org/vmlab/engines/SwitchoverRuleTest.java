@@ -1,5 +1,6 @@
 package org.vmlab.engines;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,17 @@ class SwitchoverRuleTest {
         // With 16 MB held it would leave 16.4 MB > 15 MB: switch over now.
         assertTrue(new SwitchoverRule(Kind.CONVERGE, Duration.ofMillis(300), 30)
                 .decide(new Measure(1, 20 * MB, LINK, 10 * MB, 0, 16 * MB)).switchover());
+    }
+
+    @Test
+    void aRoundCostsWhatItTookBeyondItsBytesOnTheLink() {
+        // 16 MB in 0.6 s on a 100 MB/s link: 0.16 s of sending, 0.44 s of fixed cost.
+        assertEquals(440_000_000L, SwitchoverRule.roundCostNanos(50_000_000L, 600_000_000L, 16_000_000L, LINK));
+        // A round as fast as its link costs its sync.
+        assertEquals(50_000_000L, SwitchoverRule.roundCostNanos(50_000_000L, 160_000_000L, 16_000_000L, LINK));
+        // With 10 MB/s dirtying, 4 MB left and that cost, one more round leaves 4.8 MB > 3 MB: stop.
+        assertTrue(switches(Kind.CONVERGE, 3, 4 * MB, 10 * MB,
+                SwitchoverRule.roundCostNanos(50_000_000L, 600_000_000L, 16_000_000L, LINK)));
     }
 
     @Test

@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param ordering      the ordering policy's {@code vmlab.name}
  * @param vmId          the migrated VM
  * @param destination   the destination endpoint as text, or {@code local} for this node
- * @param totalTimeMs   from start to the end of the migration
+ * @param totalTimeMs   from start to the end of the migration, without the time a requested
+ *                      verification spends comparing memory (instrumentation, as QEMU's
+ *                      {@code total-time} has none)
  * @param setupTimeMs   from start to the first page sent
  * @param downtimeMs    how long the VM ran nowhere (source paused to destination running)
  * @param bytesNetwork  bytes sent over the network path
