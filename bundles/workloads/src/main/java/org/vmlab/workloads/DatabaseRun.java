@@ -208,59 +208,64 @@ public final class DatabaseRun extends AbstractRun {
             int n = 0;
             int committed = 0;
             long moved = 0;
-            while (n < MAX_BLOCK_OPS_PER_STEP) {
-                if (commitDue) {
-                    if (commitAt < 0) {
-                        commitAt = rng.nextLong(buffer.length());
+            try {
+                while (n < MAX_BLOCK_OPS_PER_STEP) {
+                    if (commitDue) {
+                        if (commitAt < 0) {
+                            commitAt = rng.nextLong(buffer.length());
+                        }
+                        buffer.write(commitAt); // commit record in the buffer pool
+                        commitAt = -1;
+                        commitDue = false;
+                        committed++;
+                        requests.completed(txArrival, System.nanoTime());
                     }
-                    buffer.write(commitAt); // commit record in the buffer pool
-                    commitAt = -1;
-                    commitDue = false;
-                    committed++;
-                    requests.completed(txArrival, System.nanoTime());
-                }
-                if (opsLeft == 0) {
-                    long arrival = schedule.next();
-                    if (arrival < 0) {
+                    if (opsLeft == 0) {
+                        long arrival = schedule.next();
+                        if (arrival < 0) {
+                            break;
+                        }
+                        opsLeft = opsPerTx;
+                        txArrival = arrival;
+                        txTouch = memory.choose(rng, touch);
+                        txTouched = 0;
+                    }
+                    // Every choice is made before the accesses and progress is kept after each one, so
+                    // a step re-run after a postcopy fault goes on where it stopped.
+                    while (txTouched < txTouch.length) {
+                        memory.touch(txTouch[txTouched]);
+                        txTouched++;
+                    }
+                    if (opBlock < 0) {
+                        opBlock = zipf ? Math.floorMod((sampler.sample(rng) - 1) * stride, tableBlocks)
+                                : rng.nextLong(tableBlocks);
+                        opWrite = rng.nextDouble() >= readRatio;
+                        opRead = false;
+                    }
+                    if (!opRead) {
+                        readBlock(opBlock);
+                        opRead = true;
+                        moved += Pages.SIZE;
+                    }
+                    if (opWrite) {
+                        writeBlock(opBlock);
+                        moved += Pages.SIZE;
+                    }
+                    opBlock = -1;
+                    n++;
+                    commitDue = --opsLeft == 0;
+                    if ((n & 3) == 0 && System.nanoTime() > deadline) {
                         break;
                     }
-                    opsLeft = opsPerTx;
-                    txArrival = arrival;
-                    txTouch = memory.choose(rng, touch);
-                    txTouched = 0;
                 }
-                // Every choice is made before the accesses and progress is kept after each one, so
-                // a step re-run after a postcopy fault goes on where it stopped.
-                while (txTouched < txTouch.length) {
-                    memory.touch(txTouch[txTouched]);
-                    txTouched++;
+                if (n > 0) {
+                    buffer.flush();
+                    header.setTask(task, T_READS, reads);
+                    header.setTask(task, T_BLOCK_WRITES, writes);
                 }
-                if (opBlock < 0) {
-                    opBlock = zipf ? Math.floorMod((sampler.sample(rng) - 1) * stride, tableBlocks)
-                            : rng.nextLong(tableBlocks);
-                    opWrite = rng.nextDouble() >= readRatio;
-                    opRead = false;
-                }
-                if (!opRead) {
-                    readBlock(opBlock);
-                    opRead = true;
-                    moved += Pages.SIZE;
-                }
-                if (opWrite) {
-                    writeBlock(opBlock);
-                    moved += Pages.SIZE;
-                }
-                opBlock = -1;
-                n++;
-                commitDue = --opsLeft == 0;
-                if ((n & 3) == 0 && System.nanoTime() > deadline) {
-                    break;
-                }
-            }
-            if (n > 0) {
-                buffer.flush();
-                header.setTask(task, T_READS, reads);
-                header.setTask(task, T_BLOCK_WRITES, writes);
+            } finally {
+                // Also when a cooperative postcopy fault abandons the step: what it committed
+                // before the fault is done and counts (the re-run goes on after it).
                 ops.add(committed);
                 bytes.add(moved);
             }

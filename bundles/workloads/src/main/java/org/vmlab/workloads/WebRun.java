@@ -251,44 +251,49 @@ public final class WebRun extends AbstractRun {
         private boolean serveStep(long deadline) {
             int n = 0;
             int served = 0;
-            while (n < MAX_BLOCKS_PER_STEP) {
-                if (reqLeft == 0) {
-                    long arrival = schedule.next();
-                    if (arrival < 0) {
+            try {
+                while (n < MAX_BLOCKS_PER_STEP) {
+                    if (reqLeft == 0) {
+                        long arrival = schedule.next();
+                        if (arrival < 0) {
+                            break;
+                        }
+                        long file = zipf ? Math.floorMod((sampler.sample(rng) - 1) * stride, files)
+                                : rng.nextLong(files);
+                        reqBlock = file * fileBlocks;
+                        reqLeft = Math.min(fileBlocks, dataBlocks - reqBlock);
+                        reqArrival = arrival;
+                        reqTouch = memory.choose(rng, touch);
+                        reqTouched = 0;
+                    }
+                    // Every choice is made before the accesses and progress is kept after each one, so
+                    // a step re-run after a postcopy fault goes on where it stopped.
+                    while (reqTouched < reqTouch.length) {
+                        memory.touch(reqTouch[reqTouched]);
+                        reqTouched++;
+                    }
+                    // Advance only after the read: a step abandoned by a postcopy fault inside read()
+                    // is re-run and must read the same block again, not skip it.
+                    read(reqBlock);
+                    reqBlock++;
+                    reqLeft--;
+                    n++;
+                    if (reqLeft == 0) {
+                        requests++;
+                        served++;
+                        WebRun.this.requests.completed(reqArrival, System.nanoTime());
+                    }
+                    if ((n & 7) == 0 && System.nanoTime() > deadline) {
                         break;
                     }
-                    long file = zipf ? Math.floorMod((sampler.sample(rng) - 1) * stride, files)
-                            : rng.nextLong(files);
-                    reqBlock = file * fileBlocks;
-                    reqLeft = Math.min(fileBlocks, dataBlocks - reqBlock);
-                    reqArrival = arrival;
-                    reqTouch = memory.choose(rng, touch);
-                    reqTouched = 0;
                 }
-                // Every choice is made before the accesses and progress is kept after each one, so
-                // a step re-run after a postcopy fault goes on where it stopped.
-                while (reqTouched < reqTouch.length) {
-                    memory.touch(reqTouch[reqTouched]);
-                    reqTouched++;
+                if (n > 0) {
+                    header.setTask(task, T_REQUESTS, requests);
+                    header.setTask(task, T_BLOCKS, blocksRead);
                 }
-                // Advance only after the read: a step abandoned by a postcopy fault inside read()
-                // is re-run and must read the same block again, not skip it.
-                read(reqBlock);
-                reqBlock++;
-                reqLeft--;
-                n++;
-                if (reqLeft == 0) {
-                    requests++;
-                    served++;
-                    WebRun.this.requests.completed(reqArrival, System.nanoTime());
-                }
-                if ((n & 7) == 0 && System.nanoTime() > deadline) {
-                    break;
-                }
-            }
-            if (n > 0) {
-                header.setTask(task, T_REQUESTS, requests);
-                header.setTask(task, T_BLOCKS, blocksRead);
+            } finally {
+                // Also when a cooperative postcopy fault abandons the step: the requests served
+                // before the fault are done and count (the re-run goes on after them).
                 ops.add(served);
                 bytes.add((long) n * Pages.SIZE);
             }
