@@ -56,7 +56,8 @@ cleanup() {
         # bin/stop returns before the JVM has gone; wait for it (bounded) before deleting its home.
         i=0; while "$WORK/d/bin/status" >/dev/null 2>&1 && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
     fi
-    rm -rf "$WORK" "$TOOLS" || true
+    # A last log line can land while the folder goes: try again once.
+    rm -rf "$WORK" "$TOOLS" 2>/dev/null || { sleep 1; rm -rf "$WORK" "$TOOLS" || true; }
 }
 trap cleanup EXIT
 mkdir -p "$WORK/u" && tar xzf "$ARCHIVE" -C "$WORK/u" && mv "$WORK"/u/vmlab-dist-* "$WORK/d"
