@@ -7,6 +7,7 @@
 #   2. the same guest migrated back unlimited over loopback: engine throughput against a plain
 #      loopback TCP copy of the same number of bytes, and against the same copy written into
 #      fresh guest-like memory (a tmpfs mapping), the floor of any migration into a new guest;
+#      and once more with --compress (LZ4 over incompressible pages);
 #   3. a memory workload with Zipf writes: pages re-sent, bytes, total time and downtime,
 #      update-history against sequential, and precopy's converge switchover against QEMU's
 #      threshold rule (median of REPS runs each);
@@ -102,10 +103,17 @@ FLOOR=$(awk "BEGIN { printf \"%.0f\", $GUEST * 8 / 1e9 * 1000 }")
 # ---- 2. unlimited on loopback against a plain socket copy --------------------------------------
 log "2. migrating it back, unlimited, and a plain loopback socket copy of the same bytes ..."
 vm migration:start --json "$IDLE-incoming" > "$OUT/2-idle-unlimited.json"
-vm vm:destroy "$IDLE" >/dev/null
 B2=$(field "$OUT/2-idle-unlimited.json" bytesNetwork)
 T2=$(field "$OUT/2-idle-unlimited.json" totalTimeMs)
 MIBS2=$(awk "BEGIN { printf \"%.1f\", $B2 / 1048576 / ($T2 / 1000) }")
+# Once more with --compress (LZ4 over incompressible pages: what compression costs the data plane),
+# in guest bytes per second.
+log "2. ... and once more with --compress ..."
+vm vm:pause "$IDLE" >/dev/null
+vm migration:start --compress --json "$IDLE" > "$OUT/2-idle-unlimited-compress.json"
+vm vm:destroy "$IDLE-incoming" >/dev/null
+T2C=$(field "$OUT/2-idle-unlimited-compress.json" totalTimeMs)
+MIBS2C=$(awk "BEGIN { printf \"%.1f\", $GUEST / 1048576 / ($T2C / 1000) }")
 R socket-copy "$B2" > "$OUT/2-socket-copy.txt"
 TS=$(cut -f1 "$OUT/2-socket-copy.txt"); MIBSS=$(cut -f2 "$OUT/2-socket-copy.txt")
 SHM=/dev/shm; [ -d "$SHM" ] || SHM=$WORK
@@ -230,6 +238,8 @@ vm vm:destroy bench-zero-incoming >/dev/null
     printf '%-62s %9s MiB/s %9s MiB/s %8s\n' "   engine vs the copy written into fresh memory (the floor)" \
         "$MIBS2" "$MIBSF" "$(ratio "$MIBS2" "$MIBSF")"
     printf '%-62s %11s ms %11s ms\n' "   ($B2 bytes) time" "$T2" "$TS"
+    printf '%-62s %9s MiB/s %9s MiB/s %8s\n' "   engine with --compress (guest bytes/s) vs plain socket copy" \
+        "$MIBS2C" "$MIBSS" "$(ratio "$MIBS2C" "$MIBSS")"
     printf '%-62s %14s %14s %8s\n' "3. Zipf writes, pages re-sent: update-history vs sequential" "$RS_UH" "$RS_SEQ" "$(ratio "$RS_UH" "$RS_SEQ")"
     printf '%-62s %11s ms %11s ms %8s\n' "   downtime: update-history vs sequential" "$DT_UH" "$DT_SEQ" "$(ratio "$DT_UH" "$DT_SEQ")"
     printf '%-62s %11s ms %11s ms %8s\n' "   total time: update-history vs sequential" "$TT_UH" "$TT_SEQ" "$(ratio "$TT_UH" "$TT_SEQ")"
