@@ -7,7 +7,7 @@
 #   2. the same guest migrated back unlimited over loopback: engine throughput against a plain
 #      loopback TCP copy of the same number of bytes, and against the same copy written into
 #      fresh guest-like memory (a tmpfs mapping), the floor of any migration into a new guest;
-#      and once more with --compress (LZ4 over incompressible pages);
+#      and once more with --compress (LZ4 over incompressible pages) and once over TLS 1.3;
 #   3. a memory workload with Zipf writes: pages re-sent, bytes, total time and downtime,
 #      update-history against sequential, and precopy's converge switchover against QEMU's
 #      threshold rule (median of REPS runs each);
@@ -111,9 +111,28 @@ MIBS2=$(awk "BEGIN { printf \"%.1f\", $B2 / 1048576 / ($T2 / 1000) }")
 log "2. ... and once more with --compress ..."
 vm vm:pause "$IDLE" >/dev/null
 vm migration:start --compress --json "$IDLE" > "$OUT/2-idle-unlimited-compress.json"
-vm vm:destroy "$IDLE-incoming" >/dev/null
 T2C=$(field "$OUT/2-idle-unlimited-compress.json" totalTimeMs)
 MIBS2C=$(awk "BEGIN { printf \"%.1f\", $GUEST / 1048576 / ($T2C / 1000) }")
+# And over TLS 1.3 (a fresh EC key pinned on both ends, the instance's receiver reconfigured live).
+log "2. ... and once more over TLS ..."
+KS="$WORK/d/data/vmlab/bench.p12"; mkdir -p "$WORK/d/data/vmlab"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$WORK/d/data/vmlab/bench.p12.password"
+chmod 600 "$WORK/d/data/vmlab/bench.p12.password"
+"${JAVA_HOME:+$JAVA_HOME/bin/}keytool" -genkeypair -alias bench -keyalg EC -groupname secp256r1 -dname CN=bench \
+    -validity 2 -storetype PKCS12 -keystore "$KS" -storepass "$(cat "$WORK/d/data/vmlab/bench.p12.password")" 2>/dev/null
+chmod 600 "$KS"
+printf 'port = 0\ntls = true\ntlsKeystore = %s\ntlsPasswordFile = %s\n' "$KS" "$WORK/d/data/vmlab/bench.p12.password" \
+    > "$WORK/d/etc/org.vmlab.transport.cfg"
+sleep 5 # the receiver restarts with TLS
+vm vm:pause "$IDLE-incoming" >/dev/null
+vm migration:start --json "$IDLE-incoming" > "$OUT/2-idle-unlimited-tls.json"
+[ "$(field "$OUT/2-idle-unlimited-tls.json" status)" = completed ] \
+    || { echo "Error: the migration over TLS did not complete: $(field "$OUT/2-idle-unlimited-tls.json" failureReason)" >&2; exit 1; }
+vm vm:destroy "$IDLE" >/dev/null
+T2T=$(field "$OUT/2-idle-unlimited-tls.json" totalTimeMs)
+MIBS2T=$(awk "BEGIN { printf \"%.1f\", $GUEST / 1048576 / ($T2T / 1000) }")
+echo "port = 0" > "$WORK/d/etc/org.vmlab.transport.cfg"
+sleep 5 # and back to plain TCP for the rest
 R socket-copy "$B2" > "$OUT/2-socket-copy.txt"
 TS=$(cut -f1 "$OUT/2-socket-copy.txt"); MIBSS=$(cut -f2 "$OUT/2-socket-copy.txt")
 SHM=/dev/shm; [ -d "$SHM" ] || SHM=$WORK
@@ -240,6 +259,8 @@ vm vm:destroy bench-zero-incoming >/dev/null
     printf '%-62s %11s ms %11s ms\n' "   ($B2 bytes) time" "$T2" "$TS"
     printf '%-62s %9s MiB/s %9s MiB/s %8s\n' "   engine with --compress (guest bytes/s) vs plain socket copy" \
         "$MIBS2C" "$MIBSS" "$(ratio "$MIBS2C" "$MIBSS")"
+    printf '%-62s %9s MiB/s %9s MiB/s %8s\n' "   engine over TLS 1.3 (guest bytes/s) vs plain socket copy" \
+        "$MIBS2T" "$MIBSS" "$(ratio "$MIBS2T" "$MIBSS")"
     printf '%-62s %14s %14s %8s\n' "3. Zipf writes, pages re-sent: update-history vs sequential" "$RS_UH" "$RS_SEQ" "$(ratio "$RS_UH" "$RS_SEQ")"
     printf '%-62s %11s ms %11s ms %8s\n' "   downtime: update-history vs sequential" "$DT_UH" "$DT_SEQ" "$(ratio "$DT_UH" "$DT_SEQ")"
     printf '%-62s %11s ms %11s ms %8s\n' "   total time: update-history vs sequential" "$TT_UH" "$TT_SEQ" "$(ratio "$TT_UH" "$TT_SEQ")"

@@ -119,8 +119,10 @@ final class TransferRun {
             }
             stop(ticker, link, log, rounds);
             safe(vm::endMigration);
+            // The VM runs at the destination: freeing the source's memory is not migration time.
+            MigrationReport done = report(MigrationStatus.COMPLETED, null, sender);
             safe(vm::destroy); // the VM has moved
-            return report(MigrationStatus.COMPLETED, null, sender);
+            return done;
         } catch (Failures.PastCommit e) {
             return pastCommit(e.getMessage(), ticker, link, dirtyLogStarted, rounds, sender);
         } catch (Exception | Error e) {
