@@ -1,0 +1,86 @@
+package org.vmlab.cluster;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import org.vmlab.api.ByteSize;
+import org.vmlab.api.migration.Endpoint;
+
+/**
+ * The checked settings of one cluster node.
+ *
+ * @param name        the cluster name
+ * @param node        this node's name
+ * @param member      where this node's cluster engine listens
+ * @param members     the members to join (this node may be among them)
+ * @param secretFile  the cluster secret's file
+ * @param quorum      members the leader must see before it acts
+ * @param heartbeatSeconds seconds between heartbeats
+ * @param failureSeconds   silence after which a member is removed
+ * @param publishMillis    period of publication
+ * @param cpus        CPUs offered to VMs
+ * @param memoryBytes memory offered to VMs
+ */
+record ClusterSettings(String name, String node, Endpoint member, List<Endpoint> members, Path secretFile, int quorum,
+                       int heartbeatSeconds, int failureSeconds, int publishMillis, int cpus, long memoryBytes) {
+    ClusterSettings {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(node, "node");
+        if (!node.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            throw new IllegalArgumentException("node name '" + node + "' must be 1-63 letters, digits, '.', '_' or '-'");
+        }
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("the cluster name is empty");
+        }
+        members = List.copyOf(members);
+        if (heartbeatSeconds < 1 || failureSeconds <= heartbeatSeconds) {
+            throw new IllegalArgumentException("failureSeconds (" + failureSeconds
+                    + ") must exceed heartbeatSeconds (" + heartbeatSeconds + "), which must be at least 1");
+        }
+        if (publishMillis < 100) {
+            throw new IllegalArgumentException("publishMillis must be at least 100: " + publishMillis);
+        }
+        if (quorum < 1 || cpus < 1 || memoryBytes < 1) {
+            throw new IllegalArgumentException("quorum, cpus and memory must be positive");
+        }
+    }
+
+    static ClusterSettings of(ClusterConfig c, Path dataDir) {
+        Endpoint self = new Endpoint(c.host().trim(), c.port());
+        List<Endpoint> members = new ArrayList<>();
+        for (String m : c.members().split(",")) {
+            if (!m.isBlank()) {
+                members.add(Endpoint.parse(m.trim()));
+            }
+        }
+        int known = members.contains(self) ? members.size() : members.size() + 1;
+        int quorum = c.quorum() > 0 ? c.quorum() : known / 2 + 1;
+        String node = c.node().isBlank() ? hostName() : c.node().trim();
+        Path secret = c.secretFile().isBlank() ? dataDir.resolve("vmlab/cluster.secret") : Path.of(c.secretFile().trim());
+        int cpus = c.cpus() > 0 ? c.cpus() : Runtime.getRuntime().availableProcessors();
+        long memory = c.memory().isBlank() ? physicalMemory() : ByteSize.parse(c.memory().trim()).bytes();
+        return new ClusterSettings(c.name().trim(), node, self, members, secret, quorum, c.heartbeatSeconds(),
+                c.failureSeconds(), c.publishMillis(), cpus, memory);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+        } catch (java.net.UnknownHostException e) {
+            return "node";
+        }
+    }
+
+    static long physicalMemory() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getTotalMemorySize() : Runtime.getRuntime().maxMemory();
+    }
+
+    static long freePhysicalMemory() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getFreeMemorySize() : -1;
+    }
+}
