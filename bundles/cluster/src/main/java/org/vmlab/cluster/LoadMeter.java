@@ -37,6 +37,11 @@ final class LoadMeter {
         }
         emuCpuTimes(byId.keySet(), cpu);
         for (Vm vm : byId.values()) {
+            if ("emu".equals(vm.backend())) {
+                cpu.putIfAbsent(vm.id(), 0L); // no vCPU thread (idle): nothing runs
+            }
+        }
+        for (Vm vm : byId.values()) {
             String pid = vm.details().get("qemuPid");
             if (pid != null) {
                 cpu.put(vm.id(), processCpuNanos(pid));

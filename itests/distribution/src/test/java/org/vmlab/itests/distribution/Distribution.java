@@ -101,8 +101,22 @@ final class Distribution implements AutoCloseable {
     Optional<ProcessHandle> karafProcess() {
         String marker = "-Dkaraf.home=" + home;
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(marker) && c.contains("org.apache.karaf.main.Main")).orElse(false))
+                .filter(p -> commandLine(p).map(c -> c.contains(marker) && c.contains("org.apache.karaf.main.Main")).orElse(false))
                 .findFirst();
+    }
+
+    /**
+     * The whole command line: from /proc where there is one, since the JDK's
+     * {@code ProcessHandle.Info.commandLine()} cuts it at 4 KiB, and a Karaf command line in a
+     * deep folder is longer.
+     */
+    private static Optional<String> commandLine(ProcessHandle p) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+            return Optional.of(new String(raw, StandardCharsets.UTF_8).replace('\0', ' '));
+        } catch (IOException | RuntimeException e) {
+            return p.info().commandLine();
+        }
     }
 
     /** bin/stop, then the JVM is waited for by pid and killed if it has not gone in time. */
