@@ -2,6 +2,8 @@ package org.vmlab.placement;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 
 import org.osgi.service.component.annotations.Component;
@@ -38,13 +40,18 @@ public final class FirstFitConsolidate implements PlacementPolicy {
         List<String> drained = new ArrayList<>();
         List<Bins.Bin> candidates = new ArrayList<>(bins.usedFullestFirst());
         candidates.sort(Comparator.comparingDouble(Bins.Bin::fill).thenComparing(b -> b.node));
+        Set<String> receivers = new HashSet<>(); // a node that took VMs stays on: each VM moves at most once
         for (Bins.Bin victim : candidates) {
+            if (receivers.contains(victim.node)) {
+                continue;
+            }
             List<Bins.Bin> targets = bins.usedFullestFirst().stream()
                     .filter(b -> b != victim && !drained.contains(b.node)).toList();
             List<Move> drain = drain(victim, targets);
             if (drain != null) {
                 moves.addAll(drain);
                 drained.add(victim.node);
+                drain.forEach(m -> receivers.add(m.to()));
             }
         }
         return moves;
