@@ -32,6 +32,7 @@ import org.vmlab.api.placement.PlacementPlan;
  */
 final class PlanRun {
     private static final int MAX_PLANS = 6;
+    private static final long EPOCH_WAIT_NANOS = 15_000_000_000L;
 
     private final ClusterPlacement placement;
     private final Cluster cluster;
@@ -92,7 +93,7 @@ final class PlanRun {
                 if (todo.isEmpty() || !runBatch(todo, lead, pool)) {
                     break; // done, or no membership change: nothing new to plan
                 }
-                Leadership now = cluster.leadership();
+                Leadership now = awaitNextEpoch(lead);
                 listener.onReplan(now.epoch(), "membership changed (epoch " + lead.epoch() + " -> " + now.epoch()
                         + "); planning what is left again");
             }
@@ -130,7 +131,7 @@ final class PlanRun {
         List<Future<?>> running = new ArrayList<>();
         for (Move m : todo) {
             running.add(pool.submit(() -> {
-                if (cluster.leadership().epoch() != lead.epoch()) {
+                if (!stillCurrent(lead, m)) {
                     return null; // planned in an epoch that is over: the next plan decides again
                 }
                 attempted.add(key(m));
@@ -150,7 +151,31 @@ final class PlanRun {
                 throw new IllegalStateException("a move failed unexpectedly", e.getCause());
             }
         }
-        return cluster.leadership().epoch() != lead.epoch();
+        return cluster.leadership().epoch() != lead.epoch() || todo.stream().anyMatch(m -> !attempted.contains(key(m)));
+    }
+
+    /** The leadership once the leader has set an epoch after {@code lead} (a few seconds at most). */
+    private Leadership awaitNextEpoch(Leadership lead) throws InterruptedException {
+        long deadline = System.nanoTime() + EPOCH_WAIT_NANOS;
+        Leadership now = cluster.leadership();
+        while (now.epoch() == lead.epoch() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            now = cluster.leadership();
+        }
+        return now;
+    }
+
+    /**
+     * Whether a move planned in {@code lead} may still start: same epoch, and both its nodes are
+     * still members (a node can be gone a moment before the leader has set the next epoch).
+     */
+    private boolean stillCurrent(Leadership lead, Move m) {
+        if (cluster.leadership().epoch() != lead.epoch()) {
+            return false;
+        }
+        Set<String> up = new TreeSet<>(cluster.nodes().stream().filter(n -> n.state() == ClusterNode.NodeState.UP)
+                .map(ClusterNode::name).toList());
+        return up.size() == lead.members() && up.contains(m.from()) && up.contains(m.to());
     }
 
     private MoveResult move(Move m, Leadership lead) throws InterruptedException {
