@@ -25,22 +25,34 @@ if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/java-17-openjdk-amd64 ]; then
     export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 fi
 WORK=$(mktemp -d /tmp/vmlab-cluster-bench.XXXXXX)
+FAILED=0
 export VMLAB_CLUSTER_DIR=$WORK/c
 cleanup() {
     "$TOOL" down >/dev/null 2>&1 || true
     [ ! -x "$WORK/solo/bin/stop" ] || "$WORK/solo/bin/stop" >/dev/null 2>&1 || true
     sleep 1
-    rm -rf "$WORK"
+    if [ "$FAILED" = 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept for a look: $WORK" >&2; fi
 }
 trap cleanup EXIT
-FAILED=0
+trap 'exit 130' INT TERM
 
 now_ms() { date +%s%3N; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 v() { "$TOOL" vmlab "$@"; }
 jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 leader() { v 1 cluster:nodes --json | jget 'd["leadership"]["leader"]' | sed 's/node-//'; }
-gone_on() { v "$1" cluster:nodes --json | jget "[n['state'] for n in d['nodes'] if n['name']=='node-$2'][0]"; }
+gone_on() { v "$1" cluster:nodes --json | jget "([n['state'] for n in d['nodes'] if n['name']=='node-$2'] + ['absent'])[0]"; }
+# Runs "$@" until it succeeds, for at most $1 seconds; fails naming what it waited for.
+await() {
+    local limit=$1 what=$2; shift 2
+    local deadline=$(( $(date +%s) + limit ))
+    until "$@"; do
+        [ "$(date +%s)" -lt "$deadline" ] || { echo "Error: $what did not happen within $limit s" >&2; FAILED=1; exit 1; }
+        sleep 0.1
+    done
+}
+is_gone() { [ "$(gone_on "$1" "$2")" = gone ]; }
+all_up() { [ "$(v "$1" cluster:nodes --json | grep -o '"state":"up"' | wc -l)" = "$2" ]; }
 check() { if [ "$1" = ok ]; then echo "  check: $2: ok"; else echo "  CHECK FAILED: $2 ($1)"; FAILED=1; fi; }
 
 # Every VM id RUNNING on exactly one node, all of the expected ones there: read from each node itself.
@@ -65,10 +77,12 @@ bench_join_gone() {
         printf 'host = 127.0.0.1\nport = 0\n' > "$WORK/solo/etc/org.vmlab.transport.cfg"
         t=$(now_ms); VMLAB_HEAP=512m "$WORK/solo/bin/vmlab" policy:list >/dev/null; solo="$solo $(( $(now_ms) - t ))"
         "$WORK/solo/bin/stop" >/dev/null; while pgrep -f -- "-Dkaraf.home=$WORK/solo( |$)" >/dev/null; do sleep 0.2; done
-        t=$(now_ms); out=$("$TOOL" add --heap 512m); join="$join $(( $(now_ms) - t ))"
-        n=$(echo "$out" | sed -n 's/^node-\([0-9]*\) joined$/\1/p')
+        out=$("$TOOL" add --heap 512m)
+        n=$(echo "$out" | sed -n 's/^node-\([0-9]*\) joined .*/\1/p')
+        join="$join $(echo "$out" | sed -n 's/^node-[0-9]* joined \([0-9]*\) ms.*/\1/p')"
         t=$(now_ms); "$TOOL" kill "$n" >/dev/null
-        until [ "$(gone_on 1 "$n")" = gone ]; do sleep 0.1; done; gone="$gone $(( $(now_ms) - t ))"
+        [ -n "$n" ] || { echo "Error: tools/vmlab-cluster add said: $out" >&2; exit 1; }
+        await 60 "node-$n reported gone" is_gone 1 "$n"; gone="$gone $(( $(now_ms) - t ))"
     done
     "$TOOL" down >/dev/null; rm -rf "$VMLAB_CLUSTER_DIR"
     printf '  %-58s %8s ms   (runs:%s)\n' "node start to answering, no cluster (baseline)" "$(echo "$solo" | median)" "$solo"
@@ -124,7 +138,7 @@ bench_cut() {
     sed 's/^/    | /' "$WORK/cut.out"
     grep -q "stopped\|partial\|completed" "$WORK/cut.out" && check ok "the apply ended with a report" || check "no report" "the apply ended with a report"
     "$TOOL" heal "$S" >/dev/null; t=$(now_ms)
-    until [ "$(v "$L" cluster:nodes --json | grep -o '"state":"up"' | wc -l)" = 3 ]; do sleep 0.2; done
+    await 120 "node-$S merged back" all_up "$L" 3
     echo "  link back: node-$S merged into the cluster after $(( $(now_ms) - t )) ms"
     sleep 12   # a receiver drops a partial VM after its 10 s timeout
     placement_check 4 1 2 3

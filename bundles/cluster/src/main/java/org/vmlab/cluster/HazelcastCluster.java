@@ -69,6 +69,7 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
     private Publisher publisher;
     private OrderDesk desk;
     private ScheduledExecutorService clusterThread;
+    private ScheduledExecutorService publishThread;
     private ExecutorService orderPool;
 
     @Activate
@@ -78,6 +79,8 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
         SharedSecret secret = SharedSecret.loadOrCreate(settings.secretFile());
         String version = context.getBundle().getVersion().toString();
         clusterThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vmlab-cluster"));
+        // Publication has its own thread, so a slow election or lost-marking never delays it.
+        publishThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "vmlab-cluster-publish"));
         AtomicInteger n = new AtomicInteger();
         orderPool = Executors.newCachedThreadPool(r -> daemon(r, "vmlab-cluster-order-" + n.incrementAndGet()));
         try {
@@ -93,14 +96,14 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
             member.instance().getLifecycleService().addLifecycleListener(e -> {
                 if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                     LOG.info("cluster split healed: this node merged back; republishing its records");
-                    clusterThread.execute(() -> {
-                        publisher.rewriteAll();
-                        election.onMembershipChange();
-                    });
+                    publishThread.execute(publisher::rewriteAll);
+                    clusterThread.execute(election::onMembershipChange);
                 }
             });
+            publisher.publish(); // the node record is there before the service is
             watcher.start();
-            clusterThread.scheduleWithFixedDelay(this::publishQuietly, 0, settings.publishMillis(), TimeUnit.MILLISECONDS);
+            publishThread.scheduleWithFixedDelay(this::publishQuietly, settings.publishMillis(), settings.publishMillis(),
+                    TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             deactivate();
             throw e;
@@ -121,6 +124,9 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
     void deactivate() {
         if (clusterThread != null) {
             clusterThread.shutdownNow();
+        }
+        if (publishThread != null) {
+            publishThread.shutdownNow();
         }
         if (orderPool != null) {
             orderPool.shutdownNow();
