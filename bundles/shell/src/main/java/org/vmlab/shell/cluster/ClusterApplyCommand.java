@@ -2,14 +2,10 @@ package org.vmlab.shell.cluster;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 
@@ -20,31 +16,14 @@ import org.vmlab.api.placement.ApplySettings;
 import org.vmlab.api.placement.Move;
 import org.vmlab.api.placement.MoveResult;
 import org.vmlab.api.placement.PlacementService;
-import org.vmlab.api.provider.Family;
-import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.shell.support.EngineCompleter;
 import org.vmlab.shell.support.Json;
-import org.vmlab.shell.support.PlacementCompleter;
-import org.vmlab.shell.support.Providers;
 
 @Service
 @Command(scope = "cluster", name = "apply", description = "Plans with a placement policy and runs the migrations, "
         + "each on its source node, a few at once; prints one line per VM and a summary (VMs moved, bytes, time, "
         + "nodes freed). Runs on the leader only; when a node joins or leaves meanwhile, what is left is planned again.")
-public class ClusterApplyCommand implements Action {
-    @Reference(optional = true)
-    PlacementService placement;
-
-    @Reference
-    ProviderCatalog catalog;
-
-    @Argument(index = 0, name = "policy", description = "Placement policy", required = true)
-    @Completion(PlacementCompleter.class)
-    String policy;
-
-    @Argument(index = 1, name = "options", description = "The policy's options: values in order, or name=value", multiValued = true)
-    @Completion(NodeCompleter.class)
-    List<String> words;
+public class ClusterApplyCommand extends PolicyCommand {
 
     @Option(name = "--concurrency", aliases = "-c", description = "Migrations at once (default 2)")
     int concurrency = 2;
@@ -62,16 +41,12 @@ public class ClusterApplyCommand implements Action {
     @Option(name = "--timeout", description = "Seconds one migration may take (default 600)")
     int timeoutSeconds = 600;
 
-    @Option(name = "--json", description = "Print the report as one JSON object (no progress lines)")
-    boolean json;
-
     @Override
     public Object execute() {
-        var info = Providers.named(catalog, Family.PLACEMENT, policy);
-        PlacementService p = ClusterPlanCommand.requirePlacement(placement);
+        PlacementService p = placement();
         ApplySettings settings = new ApplySettings(concurrency, engine, !noVerify, rate, Duration.ofSeconds(timeoutSeconds));
         PrintStream out = System.out; // bound to this session on this thread only: hand it over
-        ApplyReport report = p.apply(policy, PolicyArguments.parse(info, words), settings,
+        ApplyReport report = p.apply(policy, policyOptions(), settings,
                 json ? ApplyListener.NONE : new Lines(out));
         if (json) {
             out.println(Json.write(report));

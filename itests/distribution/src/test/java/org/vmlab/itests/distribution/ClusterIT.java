@@ -98,6 +98,11 @@ class ClusterIT {
         assertTrue(NAMES.contains(lead.get("leader").asText()), lead.toString());
         assertTrue(lead.get("epoch").asLong() > 0, lead.toString());
         assertEquals(3, lead.get("members").asInt(), lead.toString());
+        long pid = NODES.get("node-a").karafProcess().orElseThrow().pid();
+        List<String> listening = Listeners.listening(pid);
+        for (String l : listening) {
+            assertTrue(Listeners.isLoopback(l), "listens on loopback only: " + l);
+        }
     }
 
     @Test
@@ -177,10 +182,17 @@ class ClusterIT {
     void aNodeWithAnotherSecretIsRefused() throws Exception {
         Distribution d = Distribution.unpack(archive, work.resolve("node-d"));
         try (d) {
+            // Off until configured: the feature is installed, but nothing joins or listens.
+            Files.writeString(d.home.resolve("etc/org.vmlab.transport.cfg"), "host = 127.0.0.1\nport = 0\n");
+            ok(d.vmlab("vm:list"));
+            Distribution.Result off = d.vmlab("cluster:nodes");
+            assertEquals(1, off.exit(), off.stdout());
+            assertTrue(off.stderr().startsWith("Error: this node is not in a cluster"), off.stderr());
+            assertTrue(d.vmlab("feature:list", "-i").stdout().contains("vmlab-cluster"), "the feature is installed");
+            // Writing the file while the instance runs joins: here with another secret.
             int port = freePort();
             configure(d, "node-d", port, members + ",127.0.0.1:" + port, secret(work.resolve("other.secret")),
                     work.resolve("transport.secret"));
-            ok(d.vmlab("vm:list"));
             awaitJson(d, Duration.ofSeconds(60), n -> n.has("nodes"), "cluster:nodes", "--json");
             Thread.sleep(6000); // a join attempt takes a few seconds: give it time to fail
             JsonNode own = json(d.vmlab("cluster:nodes", "--json"));
