@@ -80,8 +80,6 @@ public final class ClusterPlacement implements PlacementService {
         }
         Set<String> before = new TreeSet<>();
         vms.forEach(v -> before.add(v.node()));
-        Map<String, String> where = new java.util.HashMap<>();
-        vms.forEach(v -> where.put(v.id() + "@" + v.node(), v.node()));
         Set<String> after = new TreeSet<>();
         Set<String> movedAway = new LinkedHashSet<>();
         for (Move m : moves) {

@@ -204,8 +204,10 @@ final class PlanRun {
 
     /** Where the cluster's records put a VM after a move that ended without an answer. */
     private String whereIs(String vm, String from, String to) {
+        Set<String> up = new TreeSet<>(cluster.nodes().stream().filter(n -> n.state() == ClusterNode.NodeState.UP)
+                .map(ClusterNode::name).toList());
         List<String> where = cluster.vms().stream().filter(v -> v.id().equals(vm) && (v.node().equals(from) || v.node().equals(to)))
-                .map(v -> v.node() + (v.lost() ? " (lost with its node)" : "")).toList();
+                .map(v -> v.node() + (v.lost() || !up.contains(v.node()) ? " (the last record of a departed node)" : "")).toList();
         return where.isEmpty() ? "on neither node's records" : "on " + String.join(" and ", where);
     }
 
