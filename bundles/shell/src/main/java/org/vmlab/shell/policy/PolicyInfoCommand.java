@@ -30,7 +30,7 @@ public class PolicyInfoCommand implements Action {
     ProviderCatalog catalog;
 
     @Argument(index = 0, name = "family", required = true,
-            description = "Family: backend, workload, engine, ordering, pagecache, storage, tiering, hotplug")
+            description = "Family: backend, workload, engine, ordering, pagecache, storage, tiering, hotplug, placement")
     @Completion(FamilyCompleter.class)
     String family;
 
