@@ -36,6 +36,20 @@ public @interface ClusterConfig {
     @AttributeDefinition(description = "Milliseconds between publications of this node's VMs and migrations")
     int publishMillis() default 1000;
 
+    @AttributeDefinition(description = "Carry all cluster traffic in TLS 1.3 through vmlab's relay: the cluster engine listens on"
+            + " 127.0.0.1 only, peers reach it through the relay (port + tlsPortOffset), which authenticates them by the"
+            + " cluster secret and pinned certificates. Every node on its own host or network namespace.")
+    boolean tls() default false;
+
+    @AttributeDefinition(description = "With tls: the relay of a member listens on its port plus this")
+    int tlsPortOffset() default 100;
+
+    @AttributeDefinition(description = "With tls: PKCS12 keystore (this node's key, the peers' certificates); empty for ${karaf.data}/vmlab/transport.p12")
+    String tlsKeystore() default "";
+
+    @AttributeDefinition(description = "With tls: owner-only file with the keystore password; empty for ${karaf.data}/vmlab/transport.p12.password")
+    String tlsPasswordFile() default "";
+
     @AttributeDefinition(description = "CPUs this node offers to VMs; 0 for the host's")
     int cpus() default 0;
 

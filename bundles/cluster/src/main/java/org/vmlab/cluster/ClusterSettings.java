@@ -23,9 +23,33 @@ import org.vmlab.api.migration.Endpoint;
  * @param publishMillis    period of publication
  * @param cpus        CPUs offered to VMs
  * @param memoryBytes memory offered to VMs
+ * @param tls         TLS relay settings, or {@code null} for the cluster engine on the network itself
  */
 record ClusterSettings(String name, String node, Endpoint member, List<Endpoint> members, Path secretFile, int quorum,
-                       int heartbeatSeconds, int failureSeconds, int publishMillis, int cpus, long memoryBytes) {
+                       int heartbeatSeconds, int failureSeconds, int publishMillis, int cpus, long memoryBytes,
+                       Tls tls) {
+
+    /**
+     * The TLS relay: each member's relay listens on its member host at its port plus
+     * {@code portOffset}; keystore and password file as for the data plane.
+     */
+    record Tls(int portOffset, Path keystore, Path passwordFile) {
+        Tls {
+            if (portOffset < 1 || portOffset > 60000) {
+                throw new IllegalArgumentException("tlsPortOffset must be 1..60000: " + portOffset);
+            }
+        }
+
+        /** Where member {@code m}'s relay listens. */
+        Endpoint relayOf(Endpoint m) {
+            return new Endpoint(m.host(), m.port() + portOffset);
+        }
+    }
+
+    /** The address the cluster engine binds and advertises: loopback behind the relay. */
+    Endpoint engineAddress(Endpoint m) {
+        return tls == null ? m : new Endpoint("127.0.0.1", m.port());
+    }
     ClusterSettings {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(node, "node");
@@ -62,8 +86,11 @@ record ClusterSettings(String name, String node, Endpoint member, List<Endpoint>
         Path secret = c.secretFile().isBlank() ? dataDir.resolve("vmlab/cluster.secret") : Path.of(c.secretFile().trim());
         int cpus = c.cpus() > 0 ? c.cpus() : Runtime.getRuntime().availableProcessors();
         long memory = c.memory().isBlank() ? physicalMemory() : ByteSize.parse(c.memory().trim()).bytes();
+        Tls tls = !c.tls() ? null : new Tls(c.tlsPortOffset(),
+                c.tlsKeystore().isBlank() ? dataDir.resolve("vmlab/transport.p12") : Path.of(c.tlsKeystore().trim()),
+                c.tlsPasswordFile().isBlank() ? dataDir.resolve("vmlab/transport.p12.password") : Path.of(c.tlsPasswordFile().trim()));
         return new ClusterSettings(c.name().trim(), node, self, members, secret, quorum, c.heartbeatSeconds(),
-                c.failureSeconds(), c.publishMillis(), cpus, memory);
+                c.failureSeconds(), c.publishMillis(), cpus, memory, tls);
     }
 
     private static String hostName() {

@@ -64,6 +64,7 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
 
     private ClusterSettings settings;
     private HazelcastMember member;
+    private TlsRelay relay;
     private LeaderElection election;
     private MembershipWatcher watcher;
     private Publisher publisher;
@@ -84,6 +85,9 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
         AtomicInteger n = new AtomicInteger();
         orderPool = Executors.newCachedThreadPool(r -> daemon(r, "vmlab-cluster-order-" + n.incrementAndGet()));
         try {
+            if (settings.tls() != null) {
+                relay = TlsRelay.start(settings, secret);
+            }
             member = HazelcastMember.start(settings, secret, version);
             refuseDuplicateName();
             election = new LeaderElection(member, settings);
@@ -108,8 +112,8 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
             deactivate();
             throw e;
         }
-        LOG.info("cluster node {} joined cluster '{}' at {}: {} members", settings.node(), settings.name(),
-                settings.member(), member.members().size());
+        LOG.info("cluster node {} joined cluster '{}' at {}{}: {} members", settings.node(), settings.name(),
+                settings.member(), relay == null ? "" : " (engine on loopback behind the TLS relay)", member.members().size());
     }
 
     private void refuseDuplicateName() {
@@ -134,6 +138,10 @@ public final class HazelcastCluster implements Cluster, OrderChannel {
         if (member != null) {
             member.close();
             member = null;
+        }
+        if (relay != null) {
+            relay.close();
+            relay = null;
         }
     }
 

@@ -46,7 +46,8 @@ final class HazelcastMember implements AutoCloseable {
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.shutdownhook.enabled", "false");
         config.setProperty("hazelcast.socket.bind.any", "false");
-        config.setProperty("hazelcast.local.localAddress", s.member().host());
+        Endpoint engine = s.engineAddress(s.member());
+        config.setProperty("hazelcast.local.localAddress", engine.host());
         config.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(s.heartbeatSeconds()));
         config.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(s.failureSeconds()));
         config.setProperty("hazelcast.wait.seconds.before.join", "1");
@@ -59,13 +60,13 @@ final class HazelcastMember implements AutoCloseable {
         config.getMemberAttributeConfig().setAttribute("vmlab.version", version);
 
         NetworkConfig net = config.getNetworkConfig();
-        net.setPort(s.member().port()).setPortAutoIncrement(false);
-        net.getInterfaces().setEnabled(true).setInterfaces(List.of(s.member().host()));
+        net.setPort(engine.port()).setPortAutoIncrement(false);
+        net.getInterfaces().setEnabled(true).setInterfaces(List.of(engine.host()));
         JoinConfig join = net.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
         join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2)
-                .setMembers(s.members().stream().map(Endpoint::toString).toList());
+                .setMembers(s.members().stream().map(m -> s.engineAddress(m).toString()).toList());
 
         // Hazelcast finds its own services through the context class loader: give it its own.
         Thread t = Thread.currentThread();

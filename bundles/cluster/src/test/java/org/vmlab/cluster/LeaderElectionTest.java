@@ -25,7 +25,7 @@ class LeaderElectionTest {
 
     private static ClusterSettings settings(String node, int port, List<Endpoint> members) {
         return new ClusterSettings("test", node, new Endpoint("127.0.0.1", port), members, Path.of("unused"), 2, 1, 3,
-                1000, 4, 1L << 30);
+                1000, 4, 1L << 30, null);
     }
 
     private static int freePort() throws IOException {
