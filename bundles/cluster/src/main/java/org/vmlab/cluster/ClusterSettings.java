@@ -3,8 +3,11 @@ package org.vmlab.cluster;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 import org.vmlab.api.ByteSize;
 import org.vmlab.api.migration.Endpoint;
@@ -69,6 +72,25 @@ record ClusterSettings(String name, String node, Endpoint member, List<Endpoint>
         }
         if (quorum < 1 || cpus < 1 || memoryBytes < 1) {
             throw new IllegalArgumentException("quorum, cpus and memory must be positive");
+        }
+        if (tls != null) {
+            checkRelayPorts(member, members, tls);
+        }
+    }
+
+    /** Behind the relay every member is known by its port on this node's loopback: ports must differ. */
+    private static void checkRelayPorts(Endpoint member, List<Endpoint> members, Tls tls) {
+        Map<Integer, Endpoint> byPort = new HashMap<>();
+        for (Endpoint m : members.contains(member) ? members
+                : Stream.concat(members.stream(), Stream.of(member)).toList()) {
+            Endpoint other = byPort.putIfAbsent(m.port(), m);
+            if (other != null && !other.equals(m)) {
+                throw new IllegalArgumentException("with tls, members need different ports: " + other + " and " + m);
+            }
+            if (m.port() + tls.portOffset() > 65535) {
+                throw new IllegalArgumentException("with tls, the relay of " + m + " would listen on port "
+                        + (m.port() + tls.portOffset()) + ": lower tlsPortOffset or the port");
+            }
         }
     }
 
