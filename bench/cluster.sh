@@ -12,8 +12,11 @@
 #   cut       (root only: network namespaces) one node's link taken down during cluster:apply
 #             evacuate of that node: the report, then after the link is back: no VM lost, none
 #             running twice; then the apply run again finishes the evacuation
+#   tls       (root only) cluster traffic and migrations in TLS 1.3 through vmlab's relay: the
+#             cluster's forming, migrations by name, kill -9 noticed, beside the same 3 namespaced
+#             nodes without TLS
 #
-#   bench/cluster.sh [join|gone|consolidate|cut|all] [runs]   (default all, 3 runs; needs a built karaf-dist)
+#   bench/cluster.sh [join|gone|consolidate|cut|tls|all] [runs]   (default all, 3 runs; needs a built karaf-dist)
 # Exit status 1 if a check fails (a VM not verified, lost or running twice).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -150,11 +153,52 @@ bench_cut() {
     "$TOOL" down >/dev/null; rm -rf "$VMLAB_CLUSTER_DIR"
 }
 
+# One namespaced cluster of 3, plain or with --tls: forming time, $RUNS migrations of a busy VM by
+# name round the nodes (each verified), kill -9 of node 3 until node 1 reports it gone.
+tls_round() {   # $1 plain|tls; sets up_ms, mig, gone_ms
+    local flags=(--netns) t from to r rep
+    [ "$1" = plain ] || flags+=(--tls)
+    t=$(now_ms); "$TOOL" up 3 "${flags[@]}" --heap 512m --cpus 8 --memory 4G >/dev/null; up_ms=$(( $(now_ms) - t ))
+    v 1 vm:create --memory 256M --vcpus 1 --workload memory --param rate=20M --param working-set=128M roam >/dev/null
+    mig=""; from=1
+    for r in $(seq "$RUNS"); do
+        to=$(( from % 2 + 1 ))
+        rep=$(v "$from" migration:start --to "node-$to" --verify --json roam)
+        echo "$rep" | jget 'd["status"]=="completed" and d["verified"]=="passed"' | grep -q True \
+            && check ok "$1: migration node-$from to node-$to completed and verified" || check "$rep" "$1: migration verified"
+        mig="$mig $(echo "$rep" | jget 'd["totalTimeMs"]')"
+        from=$to
+    done
+    t=$(now_ms); "$TOOL" kill 3 >/dev/null
+    await 60 "node-3 reported gone" is_gone 1 3; gone_ms=$(( $(now_ms) - t ))
+    "$TOOL" down >/dev/null; rm -rf "$VMLAB_CLUSTER_DIR"
+}
+
+bench_tls() {
+    if [ "$(id -u)" != 0 ]; then echo "== tls: skipped (needs root for network namespaces)"; return; fi
+    echo "== cluster traffic in TLS 1.3 through the relay: 3 nodes, each in its own network namespace"
+    tls_round plain; local up0=$up_ms mig0=$mig gone0=$gone_ms
+    tls_round tls
+    printf '  %-58s %8s ms
+' "up 3 --netns: started until all see all (baseline)" "$up0"
+    printf '  %-58s %8s ms
+' "up 3 --netns --tls: started until all see all" "$up_ms"
+    printf '  %-58s %8s ms   (runs:%s)
+' "migration by name, 256 MiB busy VM, plain (baseline)" "$(echo "$mig0" | median)" "$mig0"
+    printf '  %-58s %8s ms   (runs:%s)
+' "migration by name, 256 MiB busy VM, TLS" "$(echo "$mig" | median)" "$mig"
+    printf '  %-58s %8s ms
+' "kill -9 to reported gone, plain (baseline)" "$gone0"
+    printf '  %-58s %8s ms
+' "kill -9 to reported gone, TLS relay" "$gone_ms"
+}
+
 case "$WHAT" in
     join|gone) bench_join_gone ;;
     consolidate) bench_consolidate ;;
     cut) bench_cut ;;
-    all) bench_join_gone; bench_consolidate; bench_cut ;;
-    *) echo "usage: bench/cluster.sh [join|gone|consolidate|cut|all] [runs]" >&2; exit 2 ;;
+    tls) bench_tls ;;
+    all) bench_join_gone; bench_consolidate; bench_cut; bench_tls ;;
+    *) echo "usage: bench/cluster.sh [join|gone|consolidate|cut|tls|all] [runs]" >&2; exit 2 ;;
 esac
 exit $FAILED
