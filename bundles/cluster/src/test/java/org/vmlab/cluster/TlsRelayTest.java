@@ -168,7 +168,7 @@ class TlsRelayTest {
         // A raw socket speaking the engine's own protocol gets no engine bytes back.
         try (Socket raw = new Socket("127.0.0.1", a.port() + OFFSET)) {
             raw.setSoTimeout(15_000);
-            raw.getOutputStream().write("HZC".getBytes(StandardCharsets.US_ASCII));
+            raw.getOutputStream().write(new byte[] {'H', 'Z', 'C', 0, 0, 0, 1});
             byte[] back = raw.getInputStream().readNBytes(4096);
             assertTrue(back.length < 64, "at most a TLS alert: " + back.length + " bytes");
         }

@@ -2,17 +2,14 @@ package org.vmlab.itests.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.vmlab.itests.distribution.NamespacedCluster.json;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,34 +24,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(420)
 class ClusterCutIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration STEP = Duration.ofSeconds(240);
-    private static Path tool;
-    private static Path dir;
-    private static Path archive;
+    private static NamespacedCluster cluster;
 
     @BeforeAll
     static void up() throws Exception {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        assumeTrue(root && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"))),
-                "the network-cut test needs root and iproute2 (network namespaces)");
-        archive = Path.of(System.getProperty("vmlab.dist.archive"));
-        tool = Path.of(System.getProperty("vmlab.readme")).getParent().resolve("tools/vmlab-cluster");
-        dir = Path.of(System.getProperty("vmlab.work.dir") + "-cut");
-        Distribution.deleteTree(dir);
-        Distribution.Result r = run("up", "3", "--netns", "--heap", "512m", "--cpus", "8", "--memory", "4G",
-                "--archive", archive.toString());
-        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        cluster = NamespacedCluster.up("-cut", 3, "--heap", "512m", "--cpus", "8", "--memory", "4G");
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (dir != null && Files.isDirectory(dir)) {
-            Distribution.Result r = run("down");
-            assertEquals(0, r.exit(), r.stdout() + r.stderr());
-            assertTrue(r.stdout().contains("namespaces and links removed"), r.stdout());
-            String status = run("status").stdout();
-            assertEquals(3, status.split("pid=-", -1).length - 1, "every node stopped: " + status);
+        if (cluster != null) {
+            cluster.down();
         }
     }
 
@@ -120,22 +100,10 @@ class ClusterCutIT {
     }
 
     private static Distribution.Result vmlab(int node, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(dir.resolve("node-" + node).resolve("bin/vmlab").toString()));
-        cmd.addAll(List.of(args));
-        return Distribution.exec(cmd, dir, STEP);
+        return cluster.vmlab(node, args);
     }
 
     private static Distribution.Result run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(tool.toString()));
-        cmd.add(args[0]);
-        cmd.add("--dir");
-        cmd.add(dir.toString());
-        cmd.addAll(List.of(args).subList(1, args.length));
-        return Distribution.exec(cmd, dir.getParent(), STEP);
-    }
-
-    private static JsonNode json(Distribution.Result r) throws Exception {
-        assertEquals(0, r.exit(), r.stdout() + r.stderr());
-        return JSON.readTree(r.stdout());
+        return cluster.tool(args);
     }
 }

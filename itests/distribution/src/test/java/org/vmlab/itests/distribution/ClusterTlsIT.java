@@ -2,19 +2,17 @@ package org.vmlab.itests.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.vmlab.itests.distribution.NamespacedCluster.json;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,37 +27,23 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(300)
 class ClusterTlsIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration STEP = Duration.ofSeconds(240);
-    private static Path tool;
-    private static Path dir;
+    private static NamespacedCluster cluster;
 
     @BeforeAll
     static void up() throws Exception {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        assumeTrue(root && (Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip"))),
-                "the TLS cluster test needs root and iproute2 (network namespaces)");
-        tool = Path.of(System.getProperty("vmlab.readme")).getParent().resolve("tools/vmlab-cluster");
-        dir = Path.of(System.getProperty("vmlab.work.dir") + "-tls");
-        Distribution.deleteTree(dir);
-        Distribution.Result r = run("up", "3", "--netns", "--tls", "--heap", "512m",
-                "--archive", System.getProperty("vmlab.dist.archive"));
-        assertEquals(0, r.exit(), r.stdout() + r.stderr());
+        cluster = NamespacedCluster.up("-tls", 3, "--tls", "--heap", "512m");
     }
 
     @AfterAll
     static void down() throws Exception {
-        if (dir != null && Files.isDirectory(dir)) {
-            Distribution.Result r = run("down");
-            assertEquals(0, r.exit(), r.stdout() + r.stderr());
-            assertTrue(r.stdout().contains("namespaces and links removed"), r.stdout());
-            String status = run("status").stdout();
-            assertEquals(3, status.split("pid=-", -1).length - 1, "every node stopped: " + status);
+        if (cluster != null) {
+            cluster.down();
         }
     }
 
     @Test
     void theEngineIsOnLoopbackOnlyTheRelayRefusesPlainPeersAndAVmMigratesByName() throws Exception {
+        Path dir = cluster.dir();
         String cfg = Files.readString(dir.resolve("node-1/etc/org.vmlab.cluster.cfg"));
         assertTrue(cfg.contains("tls = true"), cfg);
         int port = Integer.parseInt(cfg.replaceAll("(?s).*\nport = (\\d+).*", "$1"));
@@ -75,9 +59,10 @@ class ClusterTlsIT {
         assertTrue(local.stream().anyMatch(a -> a.contains("10.231.7.1") && a.endsWith(":" + (port + 100))),
                 "its relay is: " + local);
 
-        // A plain TCP peer (no TLS, no secret) at node 1's relay, from node 2's namespace: cut off.
+        // A plain TCP peer (no TLS, no secret) at node 1's relay, from node 2's namespace, speaking
+        // the engine's protocol (its "HZC" header, then bytes): cut off.
         Distribution.Result plain = Distribution.exec(List.of("ip", "netns", "exec", ns + "2", "bash", "-c",
-                "exec 3<>/dev/tcp/10.231.7.1/" + (port + 100) + " && printf 'HZC' >&3 && timeout 15 cat <&3 | head -c 4096 | wc -c"),
+                "exec 3<>/dev/tcp/10.231.7.1/" + (port + 100) + " && printf 'HZC\\x00\\x00\\x00\\x01' >&3 && timeout 15 cat <&3 | head -c 4096 | wc -c"),
                 dir, Duration.ofSeconds(30));
         int answered = Integer.parseInt(plain.stdout().strip());
         assertTrue(answered < 64, "at most a TLS alert for a plain peer, not the engine's protocol: " + answered + " bytes");
@@ -102,22 +87,6 @@ class ClusterTlsIT {
     }
 
     private static Distribution.Result vmlab(int node, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(dir.resolve("node-" + node).resolve("bin/vmlab").toString()));
-        cmd.addAll(List.of(args));
-        return Distribution.exec(cmd, dir, STEP);
-    }
-
-    private static Distribution.Result run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(tool.toString()));
-        cmd.add(args[0]);
-        cmd.add("--dir");
-        cmd.add(dir.toString());
-        cmd.addAll(List.of(args).subList(1, args.length));
-        return Distribution.exec(cmd, dir.getParent(), STEP);
-    }
-
-    private static JsonNode json(Distribution.Result r) throws Exception {
-        assertEquals(0, r.exit(), r.stdout() + r.stderr());
-        return JSON.readTree(r.stdout());
+        return cluster.vmlab(node, args);
     }
 }
