@@ -3,10 +3,13 @@ package org.vmlab.cluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -145,8 +148,20 @@ final class TlsRelay implements AutoCloseable {
 
     /** The local engine connects to member {@code m}: authenticate to its relay, ask for its engine, pump. */
     private void forward(Socket local, Endpoint m, Endpoint relayAt) throws IOException {
-        FrameChannel link = FrameChannel.connect(new InetSocketAddress(relayAt.host(), relayAt.port()), secret, TIMEOUT,
-                null, tls);
+        FrameChannel link;
+        try {
+            link = FrameChannel.connect(new InetSocketAddress(relayAt.host(), relayAt.port()), secret, TIMEOUT, null, tls);
+        } catch (IOException e) {
+            closeQuietly(local);
+            if (e.getCause() instanceof ConnectException || e.getCause() instanceof NoRouteToHostException
+                    || e.getCause() instanceof SocketTimeoutException) {
+                // The engine retries an absent member every second and logs its departure itself.
+                LOG.debug("cluster TLS relay: member {} not reachable at {}: {}", m, relayAt, e.getMessage());
+                return;
+            }
+            throw new IOException("member " + m + " (relay " + relayAt + ") refused this node: "
+                    + e.getMessage(), e);
+        }
         link.send(OPEN, ByteBuffer.allocate(4).putInt(m.port()).array());
         pump(local, link);
     }

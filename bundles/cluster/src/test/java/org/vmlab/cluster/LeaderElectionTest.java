@@ -24,7 +24,8 @@ class LeaderElectionTest {
     private static final SharedSecret SECRET = SharedSecret.of("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8));
 
     private static ClusterSettings settings(String node, int port, List<Endpoint> members) {
-        return new ClusterSettings("test", node, new Endpoint("127.0.0.1", port), members, Path.of("unused"), 2, 1, 3,
+        // failureSeconds 10, not less: on a loaded machine a short timeout splits the two members mid-test.
+        return new ClusterSettings("test", node, new Endpoint("127.0.0.1", port), members, Path.of("unused"), 2, 1, 10,
                 1000, 4, 1L << 30, null);
     }
 
