@@ -5,6 +5,7 @@ import java.util.List;
 import org.vmlab.api.migration.TransferEngine;
 import org.vmlab.api.ordering.OrderingPolicy;
 import org.vmlab.api.parameter.Parameter;
+import org.vmlab.api.placement.PlacementPolicy;
 import org.vmlab.api.provider.Family;
 import org.vmlab.api.workload.Workload;
 
@@ -24,6 +25,7 @@ final class ProviderSettings {
                 case WORKLOAD -> service instanceof Workload w ? w.parameters() : null;
                 case ENGINE -> service instanceof TransferEngine e ? e.options() : null;
                 case ORDERING -> service instanceof OrderingPolicy o ? o.options() : null;
+                case PLACEMENT -> service instanceof PlacementPolicy p ? p.options() : null;
                 default -> null;
             };
             return settings == null ? List.of() : List.copyOf(settings);

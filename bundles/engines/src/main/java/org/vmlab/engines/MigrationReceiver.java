@@ -29,6 +29,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.migration.Endpoint;
+import org.vmlab.api.migration.ReceiverEndpoint;
 import org.vmlab.api.provider.ProviderProperties;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmBackend;
@@ -46,9 +47,9 @@ import org.vmlab.transport.TransportException;
  * commit, resumes the VM. Any failure before that destroys the partial VM; the receiver keeps
  * serving.
  */
-@Component(service = MigrationReceiver.class, configurationPid = "org.vmlab.transport", immediate = true)
+@Component(service = {MigrationReceiver.class, ReceiverEndpoint.class}, configurationPid = "org.vmlab.transport", immediate = true)
 @Designate(ocd = MigrationReceiver.Config.class)
-public final class MigrationReceiver implements AutoCloseable {
+public final class MigrationReceiver implements ReceiverEndpoint, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationReceiver.class);
 
     @ObjectClassDefinition(name = "vmlab migration transport",
@@ -226,6 +227,16 @@ public final class MigrationReceiver implements AutoCloseable {
         InetSocketAddress a = (InetSocketAddress) server.getLocalSocketAddress();
         String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
         return new Endpoint(host, a.getPort());
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return localEndpoint();
+    }
+
+    @Override
+    public boolean tls() {
+        return settings.tls();
     }
 
     public Settings settings() {

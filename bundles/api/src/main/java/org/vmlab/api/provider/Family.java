@@ -15,7 +15,9 @@ public enum Family {
     PAGECACHE("pagecache", "page-cache detectors"),
     STORAGE("storage", "storage pre-caching and storage migration"),
     TIERING("tiering", "memory tiers and tiering policies"),
-    HOTPLUG("hotplug", "device-passthrough hotplug and guest cooperation");
+    HOTPLUG("hotplug", "device-passthrough hotplug and guest cooperation"),
+    /** @since 1.2 */
+    PLACEMENT("placement", "VM placement and consolidation across a cluster");
 
     private final String id;
     private final String description;

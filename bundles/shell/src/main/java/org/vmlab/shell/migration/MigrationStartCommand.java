@@ -15,6 +15,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
 import org.vmlab.api.DataRate;
 import org.vmlab.api.VmlabException;
+import org.vmlab.api.cluster.Cluster;
 import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.migration.LinkSpec;
 import org.vmlab.api.migration.Migration;
@@ -26,6 +27,7 @@ import org.vmlab.api.migration.MigrationStatus;
 import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.api.provider.Family;
 import org.vmlab.api.provider.ProviderCatalog;
+import org.vmlab.shell.cluster.NodeCompleter;
 import org.vmlab.shell.support.EngineCompleter;
 import org.vmlab.shell.support.EngineOptionCompleter;
 import org.vmlab.shell.support.Json;
@@ -55,7 +57,11 @@ public class MigrationStartCommand implements Action {
     @Completion(VmCompleter.class)
     String vm;
 
-    @Option(name = "--to", description = "Destination receiver host:port (default: this instance's receiver)")
+    @Reference(optional = true)
+    Cluster cluster;
+
+    @Option(name = "--to", description = "Destination: a cluster node's name, or a receiver's host:port (default: this instance's receiver)")
+    @Completion(NodeCompleter.class)
     String to;
 
     @Option(name = "--engine", aliases = "-e", description = "Transfer engine (default: the family default)")
@@ -109,7 +115,7 @@ public class MigrationStartCommand implements Action {
         MigrationPlan.Builder plan = MigrationPlan.builder(vm).engine(engine).ordering(ordering)
                 .downtimeLimit(Duration.ofMillis(downtimeLimitMs)).compress(compress).verify(verify);
         if (to != null) {
-            plan.destination(Endpoint.parse(to));
+            plan.destination(destination(to));
         }
         if (rate != null) {
             plan.network(LinkSpec.of(DataRate.parse(rate)));
@@ -159,6 +165,18 @@ public class MigrationStartCommand implements Action {
             throw new VmlabException("migration " + report.id() + " " + report.status().name().toLowerCase() + ": " + report.failureReason());
         }
         return null;
+    }
+
+    /** A host:port as it is; anything else names a cluster node, resolved to its data plane. */
+    private Endpoint destination(String text) {
+        if (text.indexOf(':') >= 0) {
+            return Endpoint.parse(text);
+        }
+        if (cluster == null) {
+            throw new IllegalArgumentException("--to " + text + ": not host:port, and this node is not in a cluster"
+                    + " to find a node of that name");
+        }
+        return cluster.dataPlane(text);
     }
 
     private boolean isTerminal() {

@@ -30,7 +30,7 @@ public class PolicyInfoCommand implements Action {
     ProviderCatalog catalog;
 
     @Argument(index = 0, name = "family", required = true,
-            description = "Family: backend, workload, engine, ordering, pagecache, storage, tiering, hotplug")
+            description = "Family: backend, workload, engine, ordering, pagecache, storage, tiering, hotplug, placement")
     @Completion(FamilyCompleter.class)
     String family;
 
@@ -64,7 +64,8 @@ public class PolicyInfoCommand implements Action {
             System.out.println("No " + f.id() + " providers are registered.");
             return null;
         }
-        String flag = f == Family.WORKLOAD ? "vm:create --param" : "migration:start --option";
+        String flag = f == Family.WORKLOAD ? "vm:create --param"
+                : f == Family.PLACEMENT ? "cluster:plan" : "migration:start --option";
         for (ProviderInfo p : providers) {
             if (p != providers.get(0)) {
                 System.out.println();
@@ -73,7 +74,7 @@ public class PolicyInfoCommand implements Action {
             System.out.println("  from " + p.bundle() + " " + p.bundleVersion() + ", ranking " + p.ranking()
                     + ", service " + p.serviceId());
             if (f == Family.WORKLOAD || f == Family.ENGINE || f == Family.ORDERING || !p.settings().isEmpty()) {
-                SettingViews.printTable(p, flag, System.out);
+                SettingViews.printTable(p, f == Family.PLACEMENT ? flag + " " + p.name() : flag, System.out);
             }
         }
         return null;

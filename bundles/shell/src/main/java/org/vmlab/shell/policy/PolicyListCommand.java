@@ -19,7 +19,7 @@ import org.vmlab.shell.support.ProviderViews;
 @Service
 @Command(scope = "policy", name = "list",
         description = "Lists the providers of every vmlab family (backends, workloads, engines, orderings, detectors, "
-                + "storage, tiering, hotplug) found in the service registry, and which one is each family's default. policy:info shows a provider's "
+                + "storage, tiering, hotplug, placement) found in the service registry, and which one is each family's default. policy:info shows a provider's "
                 + "parameters or options.")
 public class PolicyListCommand implements Action {
 
@@ -27,7 +27,7 @@ public class PolicyListCommand implements Action {
     ProviderCatalog catalog;
 
     @Option(name = "--family", aliases = "-f", description = "Only this family (backend, workload, engine, ordering, "
-            + "pagecache, storage, tiering, hotplug)")
+            + "pagecache, storage, tiering, hotplug, placement)")
     @Completion(FamilyCompleter.class)
     String family;
 

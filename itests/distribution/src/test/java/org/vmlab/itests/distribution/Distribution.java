@@ -97,16 +97,26 @@ final class Distribution implements AutoCloseable {
                 .toList();
     }
 
-    /**
-     * The instance's JVM, found by its karaf.home. The JDK reads at most 4 KiB of a command line,
-     * and Karaf's (its boot class path repeats the home) is longer under a deep work folder, so
-     * the main class may be cut off: the home option, which comes early, is what identifies it.
-     */
+    /** The instance's JVM, found by its karaf.home and main class on its whole command line. */
     Optional<ProcessHandle> karafProcess() {
         String marker = "-Dkaraf.home=" + home + " ";
         return ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+                .filter(p -> commandLine(p).map(c -> c.contains(marker) && c.contains("org.apache.karaf.main.Main")).orElse(false))
                 .findFirst();
+    }
+
+    /**
+     * The whole command line: from /proc where there is one, since the JDK's
+     * {@code ProcessHandle.Info.commandLine()} cuts it at 4 KiB, and a Karaf command line in a
+     * deep folder is longer.
+     */
+    private static Optional<String> commandLine(ProcessHandle p) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+            return Optional.of(new String(raw, StandardCharsets.UTF_8).replace('\0', ' '));
+        } catch (IOException | RuntimeException e) {
+            return p.info().commandLine();
+        }
     }
 
     /** bin/stop, then the JVM is waited for by pid and killed if it has not gone in time. */
