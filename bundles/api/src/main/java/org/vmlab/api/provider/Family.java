@@ -15,6 +15,7 @@ public enum Family {
     PAGECACHE("pagecache", "page-cache detectors"),
     STORAGE("storage", "storage pre-caching and storage migration"),
     TIERING("tiering", "memory tiers and tiering policies"),
+    KVS("kvs", "tiered key-value servers (memcached protocols)"),
     HOTPLUG("hotplug", "device-passthrough hotplug and guest cooperation");
 
     private final String id;

@@ -3,7 +3,7 @@
  * family, and the catalog that lists providers across families.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.vmlab.api.provider;
 
 import org.osgi.annotation.bundle.Export;
