@@ -159,6 +159,13 @@ public final class DefaultTieringService implements TieringService {
         return new EmulatedTier(name, capacityBytes, model, cal, debt, settings.memoryDir());
     }
 
+    @Override
+    public MemoryTier tier(String name, long capacityBytes, TierModel model, long debtThresholdNanos) {
+        Calibration cal = calibration();
+        return new EmulatedTier(name, capacityBytes, model, cal,
+                new DelayDebt(debtThresholdNanos, Math.round(cal.paymentNanos())), settings.memoryDir());
+    }
+
     // ------------------------------------------------------------ tiered guest memory
 
     @Override

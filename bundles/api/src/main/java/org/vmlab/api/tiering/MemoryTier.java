@@ -45,7 +45,11 @@ public interface MemoryTier {
      */
     void chargeWrite(long bytes);
 
-    /** Pays the calling thread's delay debt on every tier now (e.g. at the end of a request). */
+    /**
+     * Pays the calling thread's delay debt now (e.g. at the end of a request): the debt of every
+     * tier sharing this one's debt (tiers of one {@link TieringService} share one, unless made
+     * with their own threshold).
+     */
     void settle();
 
     /** What has been charged so far. */

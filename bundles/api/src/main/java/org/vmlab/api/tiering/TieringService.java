@@ -26,8 +26,18 @@ public interface TieringService {
      */
     TierModel model(String spec);
 
-    /** A new emulated tier of {@code capacityBytes} with {@code model}. */
+    /**
+     * A new emulated tier of {@code capacityBytes} with {@code model}, sharing the node's per-thread
+     * delay debt (paid past the configured threshold, or at {@link MemoryTier#settle()}).
+     */
     MemoryTier tier(String name, long capacityBytes, TierModel model);
+
+    /**
+     * A new emulated tier with its own delay debt, paid once a thread owes {@code debtThresholdNanos}
+     * ({@link Long#MAX_VALUE}: only when it {@link MemoryTier#settle settles}, e.g. at the end of a
+     * request, after it has released its locks).
+     */
+    MemoryTier tier(String name, long capacityBytes, TierModel model, long debtThresholdNanos);
 
     /**
      * The tiers of a guest's {@code frames} page frames laid out as {@code layout}; its policy
