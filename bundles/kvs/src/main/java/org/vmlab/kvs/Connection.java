@@ -197,6 +197,7 @@ final class Connection implements Session {
             server.countProtocolError();
         }
         outBytes += bytes.length;
+        server.buffered(bytes.length);
         if (bytes.length >= OUT_CHUNK / 4) {
             seal();
             out.add(ByteBuffer.wrap(bytes)); // large values go out as they are, not copied again
@@ -252,6 +253,7 @@ final class Connection implements Session {
             long n = channel.write(out.toArray(new ByteBuffer[0]));
             server.countWritten(n);
             outBytes -= n;
+            server.buffered(-n);
             while (!out.isEmpty() && !out.peek().hasRemaining()) {
                 out.poll();
             }
@@ -311,6 +313,9 @@ final class Connection implements Session {
         }
         server.releaseBuffer(budgeted);
         budgeted = 0;
+        server.buffered(-outBytes);
+        outBytes = 0;
+        out.clear();
         server.connectionClosed();
     }
 

@@ -172,6 +172,15 @@ final class KvsServerImpl implements KvsServer {
         buffered.addAndGet(-bytes);
     }
 
+    /** Replies queued (positive) or written (negative): they count against the buffer memory too. */
+    void buffered(long bytes) {
+        buffered.addAndGet(bytes);
+    }
+
+    long bufferedBytes() {
+        return buffered.get();
+    }
+
     boolean bufferRoom() {
         return buffered.get() < options.bufferMemory();
     }

@@ -22,20 +22,19 @@ enum MetaCommand {
             }
             StringBuilder b = new StringBuilder(f.has('v') ? "VA " + h.value().length : "HD");
             int now = s.ops().store().now();
-            for (char c : new char[]{'b', 'c', 'f', 'h', 'k', 'l', 'O', 's', 't'}) {
-                if (!f.has(c)) {
-                    continue;
-                }
+            for (char c : f.order().toCharArray()) {
                 switch (c) {
-                    case 'b' -> b.append(" b");
                     case 'c' -> b.append(" c").append(h.cas());
                     case 'f' -> b.append(" f").append(Integer.toUnsignedString(h.flags()));
                     case 'h' -> b.append(" h").append(h.fetchedBefore() ? 1 : 0);
-                    case 'k' -> b.append(" k").append(keyText(r, f));
+                    case 'k' -> b.append(" k").append(r.text(1)).append(f.has('b') ? " b" : "");
                     case 'l' -> b.append(" l").append(Math.max(0, now - h.lastAccess()));
                     case 'O' -> b.append(" O").append(f.token('O'));
                     case 's' -> b.append(" s").append(h.value().length);
-                    default -> b.append(" t").append(h.exptime() == 0 ? -1 : Math.max(0, h.exptime() - now));
+                    case 't' -> b.append(" t").append(h.exptime() == 0 ? -1 : Math.max(0, h.exptime() - now));
+                    default -> {
+                        // flags that change what happens (b, q, u, v, T, ...) are not echoed
+                    }
                 }
             }
             b.append("\r\n");
@@ -283,24 +282,18 @@ enum MetaCommand {
         return key(s, r, b);
     }
 
-    static String keyText(Request r, MetaFlags f) {
-        return r.text(1);
-    }
-
-    /** The flags every meta reply echoes when asked: O (opaque), k (key), b, c (cas). */
+    /** The flags the other meta replies echo when asked, in request order: c (cas), k (key, b), O (opaque). */
     static String returnFlags(Request r, MetaFlags f, long cas) {
         StringBuilder b = new StringBuilder();
-        if (f.has('b')) {
-            b.append(" b");
-        }
-        if (f.has('c')) {
-            b.append(" c").append(cas);
-        }
-        if (f.has('k')) {
-            b.append(" k").append(r.text(1));
-        }
-        if (f.has('O')) {
-            b.append(" O").append(f.token('O'));
+        for (char c : f.order().toCharArray()) {
+            switch (c) {
+                case 'c' -> b.append(" c").append(cas);
+                case 'k' -> b.append(" k").append(r.text(1)).append(f.has('b') ? " b" : "");
+                case 'O' -> b.append(" O").append(f.token('O'));
+                default -> {
+                    // not echoed
+                }
+            }
         }
         return b.toString();
     }

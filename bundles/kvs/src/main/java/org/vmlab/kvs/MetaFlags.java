@@ -7,6 +7,7 @@ package org.vmlab.kvs;
 final class MetaFlags {
     private final boolean[] has = new boolean[128];
     private final String[] token = new String[128];
+    private final StringBuilder order = new StringBuilder();
     final boolean valid;
     final String error;
 
@@ -22,6 +23,7 @@ final class MetaFlags {
             } else {
                 has[c] = true;
                 token[c] = t.substring(1);
+                order.append(c);
             }
         }
         this.valid = err == null;
@@ -30,6 +32,11 @@ final class MetaFlags {
 
     static MetaFlags parse(Request r, int from, String allowed) {
         return new MetaFlags(r, from, allowed);
+    }
+
+    /** The flags in the order the request gave them. */
+    String order() {
+        return order.toString();
     }
 
     boolean has(char c) {

@@ -53,6 +53,8 @@ final class StatsView {
         m.put("bytes_read", Long.toString(c[3]));
         m.put("bytes_written", Long.toString(c[4]));
         m.put("protocol_errors", Long.toString(c[5]));
+        m.put("conn_buffer_bytes", Long.toString(server.bufferedBytes()));
+        m.put("conn_buffer_limit", Long.toString(options.bufferMemory()));
         m.put("limit_maxbytes", Long.toString(limit()));
         m.put("threads", Integer.toString(options.threads()));
         m.put("bytes", Long.toString(used()));
