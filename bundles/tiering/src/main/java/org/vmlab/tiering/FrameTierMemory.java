@@ -152,11 +152,15 @@ final class FrameTierMemory implements FrameTiers, TierView {
         }
         List<TierMove> moves = policy.rebalance(this);
         int made = 0;
+        List<TierMove> blocked = new ArrayList<>();
         for (TierMove m : moves) {
             if (move(m)) {
                 made++;
+            } else if (m.object() < frames && m.fromTier() < tiers.length && m.toTier() < tiers.length) {
+                blocked.add(m);
             }
         }
+        made += swap(blocked);
         for (int f = 0; f < frames; f++) {
             heat[f] >>>= 1;
         }
@@ -175,6 +179,49 @@ final class FrameTierMemory implements FrameTiers, TierView {
         rebalances++;
     }
 
+    /**
+     * Moves refused for want of room, made pairwise: a frame going from tier a to b and one going
+     * from b to a trade places, so two full tiers can still exchange a hot frame for a cold one.
+     */
+    private int swap(List<TierMove> blocked) {
+        int made = 0;
+        boolean[] done = new boolean[blocked.size()];
+        for (int i = 0; i < blocked.size(); i++) {
+            TierMove x = blocked.get(i);
+            for (int j = i + 1; j < blocked.size() && !done[i]; j++) {
+                TierMove y = blocked.get(j);
+                if (done[j] || y.fromTier() != x.toTier() || y.toTier() != x.fromTier()) {
+                    continue;
+                }
+                int fx = (int) x.object();
+                int fy = (int) y.object();
+                if (fx == fy || tierOf[fx] != x.fromTier() || tierOf[fy] != y.fromTier()) {
+                    continue;
+                }
+                if (!TIER.compareAndSet(tierOf, fx, (byte) x.fromTier(), (byte) x.toTier())) {
+                    continue;
+                }
+                if (!TIER.compareAndSet(tierOf, fy, (byte) y.fromTier(), (byte) y.toTier())) {
+                    tierOf[fx] = (byte) x.fromTier();
+                    continue;
+                }
+                copyCost(x);
+                copyCost(y);
+                done[i] = true;
+                done[j] = true;
+                made += 2;
+            }
+        }
+        return made;
+    }
+
+    private void copyCost(TierMove m) {
+        tiers[m.fromTier()].chargeRead(FRAME);
+        tiers[m.toTier()].chargeWrite(FRAME);
+        tiers[m.toTier()].settle();
+        (m.toTier() < m.fromTier() ? promotions : demotions).incrementAndGet();
+    }
+
     private boolean move(TierMove m) {
         if (m.object() >= frames || m.toTier() >= tiers.length || m.fromTier() >= tiers.length) {
             return false;
@@ -188,11 +235,7 @@ final class FrameTierMemory implements FrameTiers, TierView {
             return false;
         }
         used[m.fromTier()].decrementAndGet();
-        // The copy: read the frame from where it was, write it where it goes, paid by the mover.
-        tiers[m.fromTier()].chargeRead(FRAME);
-        tiers[m.toTier()].chargeWrite(FRAME);
-        tiers[m.toTier()].settle();
-        (m.toTier() < m.fromTier() ? promotions : demotions).incrementAndGet();
+        copyCost(m); // the copy: read where it was, write where it goes, paid by the mover
         return true;
     }
 
