@@ -232,44 +232,11 @@ final class DualLru {
         if (total == 0) {
             return 0;
         }
-        int moved = 0;
         int now = store.now();
-        long hotLimit = total * hotPercent / 100;
-        while (t.size(cls, Items.HOT) > hotLimit && moved < JUGGLE_BATCH) {
-            long a = t.tail(cls, Items.HOT);
-            moved++;
-            if (reclaimIfDead(a, now)) {
-                continue;
-            }
-            byte f = t.getByte(a, Items.IFLAGS);
-            t.unlink(a, cls);
-            if ((f & Items.ACTIVE) != 0) {
-                t.putByte(a, Items.IFLAGS, (byte) (f & ~Items.ACTIVE));
-                t.linkHead(a, cls, Items.WARM);
-            } else {
-                t.linkHead(a, cls, Items.COLD);
-            }
-            chargeRelink(t);
-        }
-        long warmLimit = total * warmPercent / 100;
-        int bumps = 0;
-        while (t.size(cls, Items.WARM) > warmLimit && moved < JUGGLE_BATCH && bumps < JUGGLE_BATCH) {
-            long a = t.tail(cls, Items.WARM);
-            moved++;
-            if (reclaimIfDead(a, now)) {
-                continue;
-            }
-            byte f = t.getByte(a, Items.IFLAGS);
-            t.unlink(a, cls);
-            if ((f & Items.ACTIVE) != 0) {
-                bumps++;
-                t.putByte(a, Items.IFLAGS, (byte) (f & ~Items.ACTIVE));
-                t.linkHead(a, cls, Items.WARM);
-            } else {
-                t.linkHead(a, cls, Items.COLD);
-            }
-            chargeRelink(t);
-        }
+        // HOT's tail: active items to WARM, the rest to COLD; WARM's tail: active items stay
+        // (bumped), the rest to COLD.
+        int moved = drain(t, cls, Items.HOT, total * hotPercent / 100, Items.WARM, now, 0);
+        moved = drain(t, cls, Items.WARM, total * warmPercent / 100, Items.WARM, now, moved);
         // The crawler's job, at the COLD tail: expired items give their memory back.
         for (int i = 0; i < 16; i++) {
             long a = t.tail(cls, Items.COLD);
@@ -279,6 +246,34 @@ final class DualLru {
             moved++;
         }
         return moved;
+    }
+
+    /**
+     * Moves items off the tail of segment {@code seg} while it holds more than {@code limit}:
+     * active ones (their mark cleared) to {@code activeTo}'s head, inactive ones to COLD's.
+     * Returns {@code moved} plus what it moved, stopping at {@link #JUGGLE_BATCH}.
+     */
+    private int drain(TierSlabs t, int cls, byte seg, long limit, byte activeTo, int now, int moved) {
+        int n = moved;
+        int bumps = 0;
+        while (t.size(cls, seg) > limit && n < JUGGLE_BATCH && bumps < JUGGLE_BATCH) {
+            long a = t.tail(cls, seg);
+            n++;
+            if (reclaimIfDead(a, now)) {
+                continue;
+            }
+            byte f = t.getByte(a, Items.IFLAGS);
+            t.unlink(a, cls);
+            if ((f & Items.ACTIVE) != 0) {
+                bumps++;
+                t.putByte(a, Items.IFLAGS, (byte) (f & ~Items.ACTIVE));
+                t.linkHead(a, cls, activeTo);
+            } else {
+                t.linkHead(a, cls, Items.COLD);
+            }
+            chargeRelink(t);
+        }
+        return n;
     }
 
     private boolean reclaimIfDead(long a, int now) {

@@ -9,66 +9,16 @@ import java.util.Map;
  * its replies, side by side (doc/protocol.txt). Meta commands are in {@link MetaCommand}.
  */
 enum TextCommand {
-    GET("get") {
-        @Override
-        void handle(Session s, Request r) {
-            retrieve(s, r, 1, false, null);
-        }
-    },
-    GETS("gets") {
-        @Override
-        void handle(Session s, Request r) {
-            retrieve(s, r, 1, true, null);
-        }
-    },
-    GAT("gat") {
-        @Override
-        void handle(Session s, Request r) {
-            gat(s, r, false);
-        }
-    },
-    GATS("gats") {
-        @Override
-        void handle(Session s, Request r) {
-            gat(s, r, true);
-        }
-    },
-    SET("set") {
-        @Override
-        void handle(Session s, Request r) {
-            storage(s, r, Operations.Mode.SET);
-        }
-    },
-    ADD("add") {
-        @Override
-        void handle(Session s, Request r) {
-            storage(s, r, Operations.Mode.ADD);
-        }
-    },
-    REPLACE("replace") {
-        @Override
-        void handle(Session s, Request r) {
-            storage(s, r, Operations.Mode.REPLACE);
-        }
-    },
-    APPEND("append") {
-        @Override
-        void handle(Session s, Request r) {
-            storage(s, r, Operations.Mode.APPEND);
-        }
-    },
-    PREPEND("prepend") {
-        @Override
-        void handle(Session s, Request r) {
-            storage(s, r, Operations.Mode.PREPEND);
-        }
-    },
-    CAS("cas") {
-        @Override
-        void handle(Session s, Request r) {
-            storage(s, r, Operations.Mode.CAS);
-        }
-    },
+    GET("get", (s, r) -> retrieve(s, r, 1, false, null)),
+    GETS("gets", (s, r) -> retrieve(s, r, 1, true, null)),
+    GAT("gat", (s, r) -> gat(s, r, false)),
+    GATS("gats", (s, r) -> gat(s, r, true)),
+    SET("set", (s, r) -> storage(s, r, Operations.Mode.SET)),
+    ADD("add", (s, r) -> storage(s, r, Operations.Mode.ADD)),
+    REPLACE("replace", (s, r) -> storage(s, r, Operations.Mode.REPLACE)),
+    APPEND("append", (s, r) -> storage(s, r, Operations.Mode.APPEND)),
+    PREPEND("prepend", (s, r) -> storage(s, r, Operations.Mode.PREPEND)),
+    CAS("cas", (s, r) -> storage(s, r, Operations.Mode.CAS)),
     DELETE("delete") {
         @Override
         void handle(Session s, Request r) {
@@ -88,18 +38,8 @@ enum TextCommand {
             reply(s, noreply, Replies.of(res));
         }
     },
-    INCR("incr") {
-        @Override
-        void handle(Session s, Request r) {
-            arith(s, r, true);
-        }
-    },
-    DECR("decr") {
-        @Override
-        void handle(Session s, Request r) {
-            arith(s, r, false);
-        }
-    },
+    INCR("incr", (s, r) -> arith(s, r, true)),
+    DECR("decr", (s, r) -> arith(s, r, false)),
     TOUCH("touch") {
         @Override
         void handle(Session s, Request r) {
@@ -211,9 +151,17 @@ enum TextCommand {
     }
 
     private final String word;
+    private final java.util.function.BiConsumer<Session, Request> handler;
 
-    TextCommand(String word) {
+    /** A command whose handling is one of the shared routines below. */
+    TextCommand(String word, java.util.function.BiConsumer<Session, Request> handler) {
         this.word = word;
+        this.handler = handler;
+    }
+
+    /** A command with its own body ({@link #handle} overridden). */
+    TextCommand(String word) {
+        this(word, null);
     }
 
     /** The command named by the first token, or null. */
@@ -221,7 +169,10 @@ enum TextCommand {
         return r.count() == 0 ? null : BY_NAME.get(r.text(0));
     }
 
-    abstract void handle(Session s, Request r);
+    /** Reads the request and writes the replies. */
+    void handle(Session s, Request r) {
+        handler.accept(s, r);
+    }
 
     static void reply(Session s, boolean noreply, byte[] line) {
         if (!noreply) {

@@ -21,30 +21,14 @@ import net.rubyeye.xmemcached.GetsResponse;
 import net.rubyeye.xmemcached.MemcachedClient;
 import net.rubyeye.xmemcached.XMemcachedClientBuilder;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.kvs.KvsServer;
 
 /**
  * Conformance through tools no one here wrote: libmemcached's memccapable (ascii) and the
  * xmemcached Java client.
  */
-class ConformanceTest {
-    @TempDir
-    static Path dir;
-    static TestServers servers;
-
-    @BeforeAll
-    static void start() throws Exception {
-        servers = new TestServers(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
+class ConformanceTest extends ServerTestBase {
 
     static boolean installed(String tool) {
         return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));

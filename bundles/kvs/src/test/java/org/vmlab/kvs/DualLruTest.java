@@ -3,31 +3,14 @@ package org.vmlab.kvs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.kvs.KvsServer;
 import org.vmlab.api.kvs.KvsStats;
 import org.vmlab.api.kvs.KvsTierStats;
 
 /** Where items live: demotion, promotion, eviction only from NVM's COLD tail, and the limits. */
-class DualLruTest {
-    @TempDir
-    static Path dir;
-    static TestServers servers;
-
-    @BeforeAll
-    static void start() throws Exception {
-        servers = new TestServers(dir);
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
+class DualLruTest extends ServerTestBase {
 
     static void fill(TestServers.Client c, String prefix, int n, int size) throws Exception {
         String v = "x".repeat(size);

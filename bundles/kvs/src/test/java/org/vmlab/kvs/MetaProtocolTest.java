@@ -3,31 +3,19 @@ package org.vmlab.kvs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Base64;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.kvs.KvsServer;
 
 /** The meta commands (mg, ms, md, ma, mn, me) over a real socket. */
-class MetaProtocolTest {
-    @TempDir
-    static Path dir;
-    static TestServers servers;
+class MetaProtocolTest extends ServerTestBase {
     static KvsServer server;
 
     @BeforeAll
-    static void start() throws Exception {
-        servers = new TestServers(dir);
+    static void start() {
         server = servers.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
     }
 
     @Test

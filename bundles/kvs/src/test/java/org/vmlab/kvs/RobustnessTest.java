@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.kvs.KvsServer;
 
 /**
@@ -23,21 +20,12 @@ import org.vmlab.api.kvs.KvsServer;
  * clients stay served, and the memory limits hold.
  */
 @Timeout(120)
-class RobustnessTest {
-    @TempDir
-    static Path dir;
-    static TestServers servers;
+class RobustnessTest extends ServerTestBase {
     static KvsServer server;
 
     @BeforeAll
-    static void start() throws Exception {
-        servers = new TestServers(dir);
+    static void start() {
         server = servers.start("buffer-memory=16m");
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
     }
 
     /** A well-behaved client still gets right answers. */

@@ -3,30 +3,18 @@ package org.vmlab.kvs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.kvs.KvsServer;
 
 /** The text protocol over a real socket, replies compared with memcached 1.6's exact lines. */
-class TextProtocolTest {
-    @TempDir
-    static Path dir;
-    static TestServers servers;
+class TextProtocolTest extends ServerTestBase {
     static KvsServer server;
 
     @BeforeAll
-    static void start() throws Exception {
-        servers = new TestServers(dir);
+    static void start() {
         server = servers.start("mode=dual-lru");
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
     }
 
     @Test

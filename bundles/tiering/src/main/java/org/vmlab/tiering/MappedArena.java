@@ -112,33 +112,33 @@ final class MappedArena implements TierRegion {
 
     @Override
     public void read(long offset, ByteBuffer dst) {
-        long o = offset;
-        int n = dst.remaining();
-        chunk(o, n);
-        while (n > 0) {
-            ByteBuffer c = chunk(o, 0);
-            int at = at(o);
-            int len = (int) Math.min(n, CHUNK_SIZE - at);
-            dst.put(c.slice(at, len));
-            o += len;
-            n -= len;
-        }
+        pieces(offset, dst.remaining(), (c, at, len) -> dst.put(c.slice(at, len)));
     }
 
     @Override
     public void write(long offset, ByteBuffer src) {
-        long o = offset;
-        int n = src.remaining();
-        chunk(o, n);
-        while (n > 0) {
-            ByteBuffer c = chunk(o, 0);
-            int at = at(o);
-            int len = (int) Math.min(n, CHUNK_SIZE - at);
-            ByteBuffer part = src.slice(src.position(), len);
-            c.put(at, part, 0, len);
+        pieces(offset, src.remaining(), (c, at, len) -> {
+            c.put(at, src, src.position(), len);
             src.position(src.position() + len);
+        });
+    }
+
+    /** A part of a transfer that lies in one chunk. */
+    private interface Piece {
+        void move(ByteBuffer chunk, int at, int length);
+    }
+
+    /** Splits the range {@code [offset, offset + n)} at chunk boundaries, checked first. */
+    private void pieces(long offset, int n, Piece piece) {
+        chunk(offset, n);
+        long o = offset;
+        int left = n;
+        while (left > 0) {
+            int at = at(o);
+            int len = (int) Math.min(left, CHUNK_SIZE - at);
+            piece.move(chunk(o, 0), at, len);
             o += len;
-            n -= len;
+            left -= len;
         }
     }
 

@@ -74,7 +74,6 @@ class FrameTiersTest {
             assertTrue(st.promotions() >= 512, "the hot frames moved up: " + st);
             assertTrue(st.demotions() >= 512, "cold frames made room: " + st);
             assertEquals(4L << 20, st.tiers().get(0).usedBytes(), "DRAM stays full, never over");
-            assertTrue(st.rebalances() > 0);
             assertTrue(st.tiers().get(1).counters().writes() > 0, "demotions wrote to NVM");
         } finally {
             s.close();
