@@ -16,7 +16,7 @@ package org.vmlab.kvs;
  * 44 nkey    byte  key length (1..250, unsigned)
  * 45 clsid   byte  slab class
  * 46 lru     byte  HOT, WARM or COLD
- * 47 iflags  byte  FETCHED, ACTIVE, LINKED
+ * 47 iflags  byte  FETCHED, ACTIVE, LINKED, WIN_SENT, STALE
  * 48 time    int   last access, seconds since the server started
  * 52 -       int   padding
  * 56 key, then value
@@ -47,6 +47,10 @@ final class Items {
     static final byte FETCHED = 1;
     static final byte ACTIVE = 2;
     static final byte LINKED = 4;
+    /** Meta protocol: a client was told it won the right to recache this item (W). */
+    static final byte WIN_SENT = 8;
+    /** Meta protocol: marked stale by {@code md I}; served with X until replaced. */
+    static final byte STALE = 16;
 
     private static final int TIER_SHIFT = 40;
     private static final long OFFSET_MASK = (1L << TIER_SHIFT) - 1;

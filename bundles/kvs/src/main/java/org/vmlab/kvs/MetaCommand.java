@@ -9,11 +9,12 @@ import java.util.Base64;
  * memcached uses: the value size first for VA, then the flags asked for.
  */
 enum MetaCommand {
-    MG("mg", "bcfhklOqstuvEORT") {
+    MG("mg", "bcfhklOqstuvENRT") {
         @Override
         void run(Session s, Request r, byte[] key, MetaFlags f) {
             Long ttl = f.number('T');
-            Hit h = s.ops().get(key, !f.has('u'), ttl);
+            Operations.MetaHit mh = s.ops().metaGet(key, !f.has('u'), ttl, f.number('N'), f.number('R'));
+            Hit h = mh.hit();
             if (h == null) {
                 if (!f.has('q')) {
                     s.write(Replies.EN);
@@ -37,6 +38,8 @@ enum MetaCommand {
                     }
                 }
             }
+            Operations.Lease lease = mh.lease();
+            b.append(lease.win() ? " W" : "").append(lease.stale() ? " X" : "").append(lease.alreadySent() ? " Z" : "");
             b.append("\r\n");
             s.write(b.toString().getBytes(StandardCharsets.ISO_8859_1));
             if (f.has('v')) {
@@ -120,7 +123,9 @@ enum MetaCommand {
         void run(Session s, Request r, byte[] key, MetaFlags f) {
             long casIn = f.has('C') ? f.unsignedNumber('C') : 0;
             Operations.Result res;
-            if (f.has('x')) {
+            if (f.has('I')) {
+                res = s.ops().invalidate(key, casIn, f.number('T'));
+            } else if (f.has('x')) {
                 Hit h = s.ops().peek(key);
                 res = h == null ? Operations.Result.NOT_FOUND
                         : s.ops().store(Operations.Mode.REPLACE, key, 0, h.exptime() == 0 ? 0

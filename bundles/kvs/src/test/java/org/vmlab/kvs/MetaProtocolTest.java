@@ -59,4 +59,22 @@ class MetaProtocolTest extends ServerTestBase {
             assertEquals("CLIENT_ERROR bad command line format", c.ask("mg " + "k".repeat(251) + " v\r\n"));
         }
     }
+
+    @Test
+    void leasesWinOnceThenTellOthers() throws Exception {
+        try (TestServers.Client c = new TestServers.Client(server)) {
+            String won = c.ask("mg lease s v N30 c\r\n");
+            assertTrue(won.startsWith("VA 0 s0 c") && won.endsWith(" W"), "a vivified miss wins: " + won);
+            assertEquals("", c.line());
+            String lost = c.ask("mg lease s N30\r\n");
+            assertTrue(lost.endsWith(" Z") && !lost.contains(" W"), "the next one is told: " + lost);
+            assertEquals("HD", c.ask("ms lease 2 T100\r\nok\r\n"));
+            assertEquals("HD s2", c.ask("mg lease s N30\r\n"), "a stored value ends the lease");
+            assertEquals("HD", c.ask("md lease I T30\r\n"));
+            assertEquals("VA 2 W X", c.ask("mg lease v\r\n"), "stale: the first reader wins the recache");
+            assertEquals("ok", c.line());
+            assertEquals("VA 2 X Z", c.ask("mg lease v\r\n"));
+            assertEquals("ok", c.line());
+        }
+    }
 }
