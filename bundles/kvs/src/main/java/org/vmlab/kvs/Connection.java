@@ -16,8 +16,10 @@ import java.util.function.Consumer;
 final class Connection implements Session {
     static final int BASE = 16 << 10;
     static final int OUT_LIMIT = 1 << 20;
-    /** The longest command line (a multi-get of many keys); longer ones are refused and closed. */
-    static final int MAX_LINE = 64 << 10;
+    /** The longest command line but a retrieval's; longer ones are refused and closed. */
+    static final int MAX_LINE = 8 << 10;
+    /** The longest retrieval line (get, gets, gat, gats of many keys), as memcached takes long multi-gets. */
+    static final int MAX_GET_LINE = 4 << 20;
     private static final int OUT_CHUNK = 16 << 10;
 
     private final SocketChannel channel;
@@ -122,7 +124,7 @@ final class Connection implements Session {
             }
         }
         if (lf < 0) {
-            if (limit - start >= MAX_LINE) {
+            if (limit - start >= lineLimit()) {
                 write(Replies.LINE_TOO_LONG);
                 closing = true;
             }
@@ -134,6 +136,18 @@ final class Connection implements Session {
         in.position(lf + 1);
         dispatch(line);
         return true;
+    }
+
+    /** How long the line being read may grow: a retrieval's longer than any other command's. */
+    private int lineLimit() {
+        int p = in.position();
+        int n = Math.min(in.limit() - p, 4);
+        StringBuilder head = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            head.append((char) in.get(p + i));
+        }
+        String h = head.toString();
+        return h.startsWith("get") || h.startsWith("gat") ? MAX_GET_LINE : MAX_LINE;
     }
 
     private void dispatch(byte[] line) {
@@ -162,7 +176,7 @@ final class Connection implements Session {
     /** A larger input buffer (for a data block, or a long line), if the server's buffer memory allows. */
     private boolean grow() {
         int want = Math.max(in.capacity() * 2, need + 1);
-        want = Math.min(want, Math.max(need + 1, MAX_LINE));
+        want = Math.min(want, Math.max(need + 1, MAX_GET_LINE));
         if (want <= in.capacity()) {
             return false;
         }

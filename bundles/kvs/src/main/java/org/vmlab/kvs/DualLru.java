@@ -19,6 +19,9 @@ final class DualLru {
     private final ItemStore store;
     private final int hotPercent;
     private final int warmPercent;
+    /** The item a command is changing (append, cas, incr...): never chosen to make room meanwhile. */
+    private long pinned = Items.NIL;
+
     /** Keys of NVM items that became active, for the maintainer to promote. */
     private final ArrayDeque<byte[]> promotions = new ArrayDeque<>();
 
@@ -67,7 +70,13 @@ final class DualLru {
         if (page < 0) {
             return false;
         }
-        for (long a : t.linkedItems(page)) {
+        long[] items = t.linkedItems(page);
+        for (long a : items) {
+            if (a == pinned) {
+                return false; // rare: the item being changed lives on that page
+            }
+        }
+        for (long a : items) {
             if (!demotes() || t.index != 0 || !demote(a)) {
                 evict(a);
             }
@@ -77,16 +86,27 @@ final class DualLru {
         return true;
     }
 
-    /** The COLD tail, else WARM's, else HOT's (memcached's lru_pull_tail order). */
-    private static long tailOf(TierSlabs t, int cls) {
-        long a = t.tail(cls, Items.COLD);
-        if (a == Items.NIL) {
-            a = t.tail(cls, Items.WARM);
+    /** Keeps item {@code a} (NIL: none) from being demoted or evicted until {@link #unpin()}. */
+    void pin(long a) {
+        pinned = a;
+    }
+
+    void unpin() {
+        pinned = Items.NIL;
+    }
+
+    /** The COLD tail, else WARM's, else HOT's (memcached's lru_pull_tail order), passing over the pinned item. */
+    private long tailOf(TierSlabs t, int cls) {
+        for (byte seg : new byte[]{Items.COLD, Items.WARM, Items.HOT}) {
+            long a = t.tail(cls, seg);
+            if (a != Items.NIL && a == pinned) {
+                a = t.getLong(a, Items.PREV);
+            }
+            if (a != Items.NIL) {
+                return a;
+            }
         }
-        if (a == Items.NIL) {
-            a = t.tail(cls, Items.HOT);
-        }
-        return a;
+        return Items.NIL;
     }
 
     private void evict(long a) {

@@ -96,7 +96,8 @@ enum MetaCommand {
                     s.write(Replies.BAD_CHUNK);
                     return;
                 }
-                Operations.Stored res = s.ops().store(m, key, (int) flags, ttl, java.util.Arrays.copyOf(data, n), casIn);
+                Operations.Stored res = s.ops().store(m, key, (int) flags, ttl, java.util.Arrays.copyOf(data, n), casIn,
+                        f.has('I'));
                 String code = switch (res.result()) {
                     case STORED -> "HD";
                     case NOT_STORED -> "NS";

@@ -181,6 +181,14 @@ final class Operations {
 
     /** set, add, replace, append, prepend, cas. {@code casIn} is compared for CAS (0: none). */
     Stored store(Mode mode, byte[] key, int flags, long exptime, byte[] data, long casIn) {
+        return store(mode, key, flags, exptime, data, casIn, false);
+    }
+
+    /**
+     * A storage command; with {@code invalidate} (meta {@code I}) a CAS lower than the item's is
+     * accepted and the stored item is marked stale.
+     */
+    Stored store(Mode mode, byte[] key, int flags, long exptime, byte[] data, long casIn, boolean invalidate) {
         if (!store.fits(key.length, data.length)) {
             return new Stored(Result.TOO_LARGE, 0);
         }
@@ -189,7 +197,9 @@ final class Operations {
         try {
             store.count(Counter.CMD_SET);
             long old = store.find(key, hash);
-            Result refusal = refusal(mode, old, casIn);
+            boolean stale = invalidate && old != Items.NIL && casIn != 0
+                    && Long.compareUnsigned(casIn, store.at(old).getLong(old, Items.CAS)) < 0;
+            Result refusal = stale ? null : refusal(mode, old, casIn);
             if (refusal != null) {
                 return new Stored(refusal, 0);
             }
@@ -206,7 +216,13 @@ final class Operations {
                 }
             }
             long casBefore = old == Items.NIL ? 0 : store.at(old).getLong(old, Items.CAS);
-            long a = store.create(key, itemFlags, expiry, value);
+            store.lru.pin(old);
+            long a;
+            try {
+                a = store.create(key, itemFlags, expiry, value);
+            } finally {
+                store.lru.unpin();
+            }
             if (a == Items.NIL) {
                 return new Stored(Result.NO_MEMORY, 0);
             }
@@ -221,7 +237,12 @@ final class Operations {
             if (mode == Mode.CAS) {
                 store.count(Counter.CAS_HITS);
             }
-            return new Stored(Result.STORED, store.link(a, now, hash));
+            long cas = store.link(a, now, hash);
+            if (stale) {
+                TierSlabs t = store.at(a);
+                t.putByte(a, Items.IFLAGS, (byte) (t.getByte(a, Items.IFLAGS) | Items.STALE));
+            }
+            return new Stored(Result.STORED, cas);
         } finally {
             store.lock.unlock();
         }
@@ -353,7 +374,13 @@ final class Operations {
             String v = Long.toUnsignedString(next);
             byte[] bytes = v.getBytes(StandardCharsets.US_ASCII);
             int expiry = newExptime == null ? h.exptime() : store.expiry(newExptime);
-            long b = store.create(key, h.flags(), expiry, bytes);
+            store.lru.pin(a);
+            long b;
+            try {
+                b = store.create(key, h.flags(), expiry, bytes);
+            } finally {
+                store.lru.unpin();
+            }
             if (b == Items.NIL) {
                 return new Arith(Result.NO_MEMORY, null, 0);
             }

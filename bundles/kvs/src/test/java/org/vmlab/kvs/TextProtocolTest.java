@@ -100,4 +100,18 @@ class TextProtocolTest extends ServerTestBase {
             assertEquals("STORED", c.ask("set after 0 0 2\r\nok\r\n"), "the refused data was skipped");
         }
     }
+
+    @Test
+    void aMultiGetLongerThanAnyOtherLine() throws Exception {
+        try (TestServers.Client c = new TestServers.Client(server)) {
+            assertEquals("STORED", c.ask("set mk 0 0 2\r\nhi\r\n"));
+            int n = 20_000; // a 200 KB line, as memcached's getset.t sends
+            c.send("get " + "mk ".repeat(n) + "\r\n");
+            for (int i = 0; i < n; i++) {
+                assertEquals("VALUE mk 0 2", c.line());
+                assertEquals("hi", c.line());
+            }
+            assertEquals("END", c.line());
+        }
+    }
 }

@@ -77,12 +77,11 @@ final class Calibrator {
     }
 
     /**
-     * What one payment checked on the CPU clock costs beyond its debt: the processor time of
-     * paying 10 us debts with nothing deducted, less the debts and less the same charges unpaid;
-     * the best of 5 rounds.
+     * What one payment costs beyond its debt: the processor time of paying 10 us debts with nothing
+     * deducted, less the debts and less the same charges unpaid; the best of 5 rounds.
      */
     static double paymentNanos() {
-        long per = DelayDebt.CPU_CHECK_NANOS * 5 / 2;
+        long per = 10_000;
         int payments = 400;
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 6; round++) {

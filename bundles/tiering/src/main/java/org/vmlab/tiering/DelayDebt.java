@@ -9,14 +9,15 @@ import java.lang.management.ThreadMXBean;
  * and are paid in one spin once they pass a threshold or the thread settles, as Quartz pays its
  * epochs.
  *
- * <p>The spin is measured in the thread's CPU time, not wall time: a thread stalled on slow
- * memory keeps its processor busy, so an emulated stall must consume processor time too. Where
- * other processes share the processors, a wall-clock spin would count the time the thread was
- * preempted as paid stall and the emulated latencies would shrink or grow with the load; a CPU
- * time spin makes the thread take exactly the processor time the model says, and the scheduler
- * stretches it in wall time as it would on real slow memory. The spin runs on {@code nanoTime}
- * (cheap) and checks the CPU clock (a system call, ~0.7 us here) only at its ends, spinning again
- * for whatever preemption took; payments under {@link #CPU_CHECK_NANOS} spin on wall time alone. Each payment deducts what the previous one overshot, so over many
+ * <p>The spin counts the thread's processor time, not wall time: a thread stalled on slow memory
+ * keeps its processor busy, so an emulated stall must consume processor time too. Where other
+ * processes share the processors, a plain wall-clock spin would count the time the thread was
+ * preempted as paid stall, and the emulated latencies would shrink or grow with the load. The spin
+ * reads {@code nanoTime} (cheap) and, when two reads are further apart than {@link
+ * #PREEMPTED_NANOS}, takes the thread to have been preempted and extends the stall by the gap:
+ * the thread spends the processor time the model says and the scheduler stretches it in wall time
+ * as it would on real slow memory, without a CPU-clock system call per payment. Each payment
+ * deducts what the previous one overshot (and the calibrated cost of a payment), so over many
  * payments the time spent converges to the time owed.
  *
  * <p>Bandwidth: a charge also reserves its transfer time on the tier's shared {@link
@@ -28,26 +29,24 @@ final class DelayDebt {
     /** A credit larger than this is dropped, so a long overshoot never lets later accesses run free. */
     private static final long MAX_CREDIT_NANOS = 50_000;
     /**
-     * Payments shorter than this spin on wall time alone: checking the CPU clock would cost more
-     * than the stall, and a preemption inside a few us is rare.
+     * A gap this long between two clock reads of the spin means the thread was not running: the
+     * spin loop itself reads the clock every few tens of ns.
      */
-    static final long CPU_CHECK_NANOS = 4_000;
+    static final long PREEMPTED_NANOS = 2_000;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final long thresholdNanos;
     private final long paymentNanos;
-    private final boolean cpuTime;
     private final ThreadLocal<State> state = ThreadLocal.withInitial(State::new);
 
     /**
      * @param thresholdNanos pay once the debt reaches this
-     * @param paymentNanos   what a payment checked on the CPU clock costs beyond its debt (its
-     *                       clock reads, measured by calibration), deducted from each such payment
+     * @param paymentNanos   what a payment costs beyond its debt (its clock reads, measured by
+     *                       calibration), deducted from each payment
      */
     DelayDebt(long thresholdNanos, long paymentNanos) {
         this.thresholdNanos = Math.max(0, thresholdNanos);
         this.paymentNanos = Math.max(0, paymentNanos);
-        this.cpuTime = THREADS.isCurrentThreadCpuTimeSupported();
     }
 
     /** The calling thread's CPU time in ns (wall time where the JVM cannot tell). */
@@ -90,23 +89,22 @@ final class DelayDebt {
     }
 
     private void pay(State s) {
-        long owed = s.debt - s.credit;
+        long owed = s.debt - s.credit - paymentNanos;
         s.debt = 0;
         long now = System.nanoTime();
         if (owed > 0) {
-            boolean onCpu = cpuTime && owed >= CPU_CHECK_NANOS;
-            // Part of the two CPU clock reads falls outside what they measure; that is stall too.
-            owed -= onCpu ? paymentNanos : 0;
-            long cpu0 = onCpu ? cpuNow() : now;
-            long spent = 0;
-            while (spent < owed) {
-                long deadline = now + (owed - spent);
-                while (now - deadline < 0) {
-                    now = System.nanoTime();
+            long deadline = now + owed;
+            while (now - deadline < 0) {
+                long before = now;
+                now = System.nanoTime();
+                long gap = now - before;
+                if (gap > PREEMPTED_NANOS) {
+                    // The thread did not run for this long (preempted): a stalled thread would still
+                    // owe the processor time, so the stall goes on by as much.
+                    deadline += gap;
                 }
-                spent = (onCpu ? cpuNow() : now) - cpu0;
             }
-            s.credit = Math.min(MAX_CREDIT_NANOS, spent - owed);
+            s.credit = Math.min(MAX_CREDIT_NANOS, now - deadline);
         } else {
             s.credit = Math.min(MAX_CREDIT_NANOS, -owed);
         }
