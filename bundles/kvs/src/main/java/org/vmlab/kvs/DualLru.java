@@ -66,14 +66,16 @@ final class DualLru {
 
     /** Empties a page of the class with the most pages (demoting or evicting its items) for {@code cls}. */
     private boolean reassignPage(TierSlabs t, int cls) {
-        int page = t.donorPage(cls);
+        // Spare the class of the item being changed, so its page is not emptied under it.
+        int spare = pinned != Items.NIL && Items.tier(pinned) == t.index ? store.clsid(pinned) : -1;
+        int page = t.donorPage(cls, spare);
         if (page < 0) {
             return false;
         }
         long[] items = t.linkedItems(page);
         for (long a : items) {
             if (a == pinned) {
-                return false; // rare: the item being changed lives on that page
+                return false; // cannot happen: its class was spared
             }
         }
         for (long a : items) {

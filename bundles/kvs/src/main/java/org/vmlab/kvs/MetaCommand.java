@@ -13,7 +13,7 @@ enum MetaCommand {
         @Override
         void run(Session s, Request r, byte[] key, MetaFlags f) {
             Long ttl = f.number('T');
-            Operations.MetaHit mh = s.ops().metaGet(key, !f.has('u'), ttl, f.number('N'), f.number('R'));
+            MetaOperations.MetaHit mh = s.ops().meta().get(key, !f.has('u'), ttl, f.number('N'), f.number('R'));
             Hit h = mh.hit();
             if (h == null) {
                 if (!f.has('q')) {
@@ -38,7 +38,7 @@ enum MetaCommand {
                     }
                 }
             }
-            Operations.Lease lease = mh.lease();
+            MetaOperations.Lease lease = mh.lease();
             b.append(lease.win() ? " W" : "").append(lease.stale() ? " X" : "").append(lease.alreadySent() ? " Z" : "");
             b.append("\r\n");
             s.write(b.toString().getBytes(StandardCharsets.ISO_8859_1));
@@ -90,7 +90,8 @@ enum MetaCommand {
                 s.swallow(n + 2L);
                 return;
             }
-            Operations.Mode m = casIn != 0 && mode == Operations.Mode.SET ? Operations.Mode.CAS : mode;
+            // C0 is a CAS to compare too (and fails), as memcached reads it.
+            Operations.Mode m = f.has('C') && mode == Operations.Mode.SET ? Operations.Mode.CAS : mode;
             s.expectData(n + 2, data -> {
                 if (data[n] != '\r' || data[n + 1] != '\n') {
                     s.write(Replies.BAD_CHUNK);
@@ -125,7 +126,7 @@ enum MetaCommand {
             long casIn = f.has('C') ? f.unsignedNumber('C') : 0;
             Operations.Result res;
             if (f.has('I')) {
-                res = s.ops().invalidate(key, casIn, f.number('T'));
+                res = s.ops().meta().invalidate(key, casIn, f.number('T'));
             } else if (f.has('x')) {
                 Hit h = s.ops().peek(key);
                 res = h == null ? Operations.Result.NOT_FOUND

@@ -95,12 +95,12 @@ final class TierSlabs implements AutoCloseable {
 
     /**
      * A page to take from another class for {@code clsid} (memcached's slab reassignment): one of
-     * the class with the most pages; -1 if no other class has one.
+     * the class with the most pages, other than {@code spare} (-1: none); -1 if there is none.
      */
-    int donorPage(int clsid) {
+    int donorPage(int clsid, int spare) {
         int donor = -1;
         for (int c = 0; c < classPages.length; c++) {
-            if (c != clsid && classPages[c] > 0 && (donor < 0 || classPages[c] > classPages[donor])) {
+            if (c != clsid && c != spare && classPages[c] > 0 && (donor < 0 || classPages[c] > classPages[donor])) {
                 donor = c;
             }
         }
