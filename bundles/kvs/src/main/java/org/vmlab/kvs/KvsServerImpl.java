@@ -96,8 +96,8 @@ final class KvsServerImpl implements KvsServer {
                     // failing anyway
                 }
             }
-            if (e instanceof RuntimeException re && !(e instanceof IllegalStateException)) {
-                throw re;
+            if (e instanceof RuntimeException re) {
+                throw re; // a bad model or no memory for the tiers: the message says which
             }
             throw new VmlabException("kvs " + id + " cannot listen on " + o.host() + ":" + o.port() + ": "
                     + e.getMessage(), e);

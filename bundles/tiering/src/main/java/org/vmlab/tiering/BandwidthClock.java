@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * takes the next free slot of the clock, so transfers queue as on a real memory channel.
  */
 final class BandwidthClock {
-    private final AtomicLong freeAt = new AtomicLong(Long.MIN_VALUE);
+    /** When the channel is next free, on the nanoTime clock (compared by difference: it may wrap). */
+    private final AtomicLong freeAt = new AtomicLong(System.nanoTime());
 
     /**
      * Reserves {@code nanos} starting no earlier than {@code notBefore}; returns when the
