@@ -106,6 +106,10 @@ public class VmCreateCommand extends VmAction {
                 .orElseThrow(() -> new IllegalStateException("no VM backend is installed (feature:install vmlab-emu)"));
         List<DeviceSpec> devices = List.of();
         long memoryBytes = ByteSize.parse(memory == null ? "1G" : memory).bytes();
+        if (tiers != null && !"emu".equals(chosenBackend)) {
+            throw new IllegalArgumentException("--tier puts guest frames on emulated tiers: emu guests only, not "
+                    + chosenBackend);
+        }
         if (tiers != null) {
             TierLayout layout = new TierLayout(tiers.stream().map(TierLayout.Slot::parse).toList(),
                     tierPolicy == null ? "first-touch" : tierPolicy, pairs("--tier-option", tierOptions));
