@@ -59,17 +59,28 @@ public final class KvsLoad {
 
     /** Sets every key once, over 8 connections. */
     public static void prefill(String host, int port, int keys, int valueBytes) throws Exception {
-        List<Thread> ts = new ArrayList<>();
         int per = (keys + 7) / 8;
-        for (int t = 0; t < 8; t++) {
-            int from = t * per;
-            int to = Math.min(keys, from + per);
+        onConnections(host, port, 8, (t, c) -> {
+            for (int k = t * per; k < Math.min(keys, (t + 1) * per); k++) {
+                c.set(k, valueBytes, true);
+            }
+            c.version();
+        });
+    }
+
+    /** What one connection's thread does; {@code index} counts the connections from 0. */
+    private interface ConnectionBody {
+        void run(int index, Conn c) throws IOException;
+    }
+
+    /** Runs {@code body} on {@code n} connections at once, one thread each, and waits for all. */
+    private static void onConnections(String host, int port, int n, ConnectionBody body) throws InterruptedException {
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            int index = t;
             Thread th = new Thread(() -> {
                 try (Conn c = new Conn(host, port)) {
-                    for (int k = from; k < to; k++) {
-                        c.set(k, valueBytes, true);
-                    }
-                    c.version();
+                    body.run(index, c);
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
@@ -91,48 +102,37 @@ public final class KvsLoad {
         AtomicLong wrong = new AtomicLong();
         AtomicLong misses = new AtomicLong();
         List<Histogram> hs = new ArrayList<>();
-        List<Thread> ts = new ArrayList<>();
         long warmupEnd = System.nanoTime() + 1_000_000_000L;
         long end = warmupEnd + (long) (seconds * 1e9);
         for (int t = 0; t < connections; t++) {
-            Histogram h = new Histogram(60_000_000L, 3);
-            hs.add(h);
-            long seed = 1000 + t;
-            Thread th = new Thread(() -> {
-                SplittableRandom rnd = new SplittableRandom(seed);
-                try (Conn c = new Conn(host, port)) {
-                    while (true) {
-                        int key = popularity != null ? popularity.next(rnd) : rnd.nextInt(keys);
-                        boolean get = rnd.nextDouble() < getRatio;
-                        long t0 = System.nanoTime();
-                        if (t0 > end) {
-                            break;
-                        }
-                        if (get) {
-                            int r = c.get(key, valueBytes);
-                            if (r < 0) {
-                                wrong.incrementAndGet();
-                            } else if (r == 0) {
-                                misses.incrementAndGet();
-                            }
-                        } else {
-                            c.set(key, valueBytes, false);
-                        }
-                        long t1 = System.nanoTime();
-                        if (t0 > warmupEnd) {
-                            h.recordValue(Math.max(1, (t1 - t0) / 1000));
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
+            hs.add(new Histogram(60_000_000L, 3));
+        }
+        onConnections(host, port, connections, (t, c) -> {
+            Histogram h = hs.get(t);
+            SplittableRandom rnd = new SplittableRandom(1000 + t);
+            while (true) {
+                int key = popularity != null ? popularity.next(rnd) : rnd.nextInt(keys);
+                boolean get = rnd.nextDouble() < getRatio;
+                long t0 = System.nanoTime();
+                if (t0 > end) {
+                    break;
                 }
-            });
-            ts.add(th);
-            th.start();
-        }
-        for (Thread th : ts) {
-            th.join();
-        }
+                if (get) {
+                    int r = c.get(key, valueBytes);
+                    if (r < 0) {
+                        wrong.incrementAndGet();
+                    } else if (r == 0) {
+                        misses.incrementAndGet();
+                    }
+                } else {
+                    c.set(key, valueBytes, false);
+                }
+                long t1 = System.nanoTime();
+                if (t0 > warmupEnd) {
+                    h.recordValue(Math.max(1, (t1 - t0) / 1000));
+                }
+            }
+        });
         Histogram all = new Histogram(60_000_000L, 3);
         for (Histogram h : hs) {
             all.add(h);

@@ -8,6 +8,7 @@ import org.vmlab.api.tiering.AccuracyRow;
 import org.vmlab.api.tiering.Calibration;
 import org.vmlab.api.tiering.MemoryTier;
 import org.vmlab.api.tiering.TierModel;
+import org.vmlab.tiering.BandwidthRun;
 import org.vmlab.tiering.DefaultTieringService;
 import org.vmlab.tiering.TieringSettings;
 
@@ -62,23 +63,8 @@ public final class TieringBench {
         MemoryTier t = s.tier("nvm", 1 << 30, m);
         int threads = 4;
         long perThread = 1L << 30;
-        List<Thread> all = new ArrayList<>();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < threads; i++) {
-            Thread th = new Thread(() -> {
-                for (long done = 0; done < perThread; done += 64 << 10) {
-                    t.chargeWrite(64 << 10);
-                }
-                t.settle();
-            });
-            all.add(th);
-            th.start();
-        }
-        for (Thread th : all) {
-            th.join();
-        }
-        double sec = (System.nanoTime() - t0) / 1e9;
+        double rate = BandwidthRun.writeBytesPerSecond(t, threads, perThread, 64 << 10);
         System.out.printf("%nbandwidth: %d threads wrote %d GiB to optane-dcpmm in %.2f s: %.2f GB/s (model: %.1f GB/s)%n",
-                threads, threads * perThread >> 30, sec, threads * perThread / sec / 1e9, m.writeBytesPerSecond() / 1e9);
+                threads, threads * perThread >> 30, threads * perThread / rate, rate / 1e9, m.writeBytesPerSecond() / 1e9);
     }
 }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,23 +56,7 @@ class EmulatedTierTest {
             MemoryTier t = s.tier("nvm", 1 << 20, new TierModel("t", 0, 0, 0, bw, 64, 256, ""));
             int threads = 4;
             int perThread = 10; // 10 MiB each, 40 MiB in all: at least 0.2 s at 200 MiB/s
-            List<Thread> all = new ArrayList<>();
-            long t0 = System.nanoTime();
-            for (int k = 0; k < threads; k++) {
-                Thread th = new Thread(() -> {
-                    for (int i = 0; i < perThread * 16; i++) {
-                        t.chargeWrite(64 << 10);
-                    }
-                    t.settle();
-                });
-                all.add(th);
-                th.start();
-            }
-            for (Thread th : all) {
-                th.join();
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double rate = threads * perThread * (double) (1 << 20) / seconds;
+            double rate = BandwidthRun.writeBytesPerSecond(t, threads, perThread * (1L << 20), 64 << 10);
             assertTrue(rate <= bw * 1.05, "all threads together stay under the bandwidth: " + rate / (1 << 20)
                     + " MiB/s");
         } finally {
