@@ -61,7 +61,7 @@ class TieredGuestMigrationTest {
     @Test
     void aTieredGuestMigratesAndVerifies() throws Exception {
         TierLayout layout = new TierLayout(List.of(TierLayout.Slot.parse("dram=16m"),
-                TierLayout.Slot.parse("nvm=48m:optane-dcpmm")), "hot-cold", Map.of());
+                TierLayout.Slot.parse("nvm=48m:optane-dcpmm:write=600ns,write-bw=2G")), "hot-cold", Map.of());
         Vm src = node.backend.create(VmSpec.of("tiered", "emu", 64 * MIB).withVcpus(1)
                 .withWorkload("memory", Map.of("rate", "8M", "working-set", "32M", "distribution", "zipf"))
                 .withDevices(List.of(layout.toDevice())));
@@ -86,6 +86,8 @@ class TieredGuestMigrationTest {
         Thread.sleep(500);
         TierStatus after = tiering.status(dst.id()).orElseThrow();
         assertEquals("hot-cold", after.policy(), "the destination's memory is tiered the same way");
+        assertEquals(600, after.tiers().get(1).model().writeLatencyNanos(), "with the same model: " + after);
+        assertEquals(2L << 30, after.tiers().get(1).model().writeBytesPerSecond());
         assertTrue(after.tiers().get(0).usedBytes() > 0, "the destination's guest touches its tiers: " + after);
         dst.pause();
         try {

@@ -30,6 +30,7 @@ public record TierLayout(List<Slot> tiers, String policy, Map<String, String> op
 
     private static final Pattern SLOT = Pattern.compile("([a-z0-9][a-z0-9-]*)=([0-9.]+\\s*[a-zA-Z]*)(?::(.+))?");
     private static final String OPTION_PREFIX = "option.";
+    private static final String TIER_PREFIX = "tier.";
 
     /**
      * One tier of the layout.
@@ -98,7 +99,10 @@ public record TierLayout(List<Slot> tiers, String policy, Map<String, String> op
     /** This layout as a VM device. */
     public DeviceSpec toDevice() {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("tiers", String.join(",", tiers.stream().map(Slot::toString).toList()));
+        // One property per tier: a model spec may itself hold commas (read=300ns,write=900ns).
+        for (int i = 0; i < tiers.size(); i++) {
+            p.put(TIER_PREFIX + i, tiers.get(i).toString());
+        }
         p.put("policy", policy);
         options.forEach((k, v) -> p.put(OPTION_PREFIX + k, v));
         return new DeviceSpec(DEVICE_ID, DEVICE_TYPE, false, p);
@@ -113,13 +117,12 @@ public record TierLayout(List<Slot> tiers, String policy, Map<String, String> op
         if (!DEVICE_TYPE.equals(device.type())) {
             throw new IllegalArgumentException("device '" + device.id() + "' is a " + device.type() + ", not " + DEVICE_TYPE);
         }
-        String list = device.properties().get("tiers");
-        if (list == null) {
-            throw new IllegalArgumentException("device '" + device.id() + "' names no tiers");
-        }
         List<Slot> slots = new ArrayList<>();
-        for (String s : list.split(",")) {
+        for (String s; (s = device.properties().get(TIER_PREFIX + slots.size())) != null; ) {
             slots.add(Slot.parse(s));
+        }
+        if (slots.isEmpty()) {
+            throw new IllegalArgumentException("device '" + device.id() + "' names no tiers");
         }
         Map<String, String> options = new LinkedHashMap<>();
         device.properties().forEach((k, v) -> {

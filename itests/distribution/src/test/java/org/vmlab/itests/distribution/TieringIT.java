@@ -126,8 +126,8 @@ class TieringIT {
     @Test
     @Order(3)
     void aTieredGuestReportsItsTiersAndMigratesVerified() throws Exception {
-        Distribution.Result created = dist.vmlab("vm:create", "--vcpus", "1", "--tier", "dram=16M", "--tier", "nvm=48M",
-                "--tier-policy", "hot-cold", "--workload", "memory", "--param", "rate=8M", "--param", "working-set=32M",
+        Distribution.Result created = dist.vmlab("vm:create", "--vcpus", "1", "--tier", "dram=16M",
+                "--tier", "nvm=48M:read=374ns,write=600ns", "--tier-policy", "hot-cold", "--workload", "memory", "--param", "rate=8M", "--param", "working-set=32M",
                 "--param", "distribution=zipf", "tvm");
         assertEquals(0, created.exit(), created.stderr());
         JsonNode st = null;
@@ -147,6 +147,8 @@ class TieringIT {
         assertEquals("passed", report.get("verified").asText());
         JsonNode after = json("tier:status", "--json", "tvm-incoming");
         assertEquals("hot-cold", after.get("policy").asText());
+        assertEquals(600, after.get("tiers").get(1).get("model").get("writeLatencyNanos").asLong(),
+                "the model spec travels with the VM: " + after);
         oneLineError(dist.vmlab("tier:status", "tvm"), "tvm");
         oneLineError(dist.vmlab("vm:create", "--tier", "dram:1G", "bad"), "NAME=SIZE");
         oneLineError(dist.vmlab("vm:create", "--memory", "64M", "--tier", "dram=16M", "--tier", "nvm=16M", "bad"), "add up");
