@@ -12,13 +12,14 @@ import java.lang.management.ThreadMXBean;
  * <p>The spin counts the thread's processor time, not wall time: a thread stalled on slow memory
  * keeps its processor busy, so an emulated stall must consume processor time too. Where other
  * processes share the processors, a plain wall-clock spin would count the time the thread was
- * preempted as paid stall, and the emulated latencies would shrink or grow with the load. The spin
- * reads {@code nanoTime} (cheap) and, when two reads are further apart than {@link
- * #PREEMPTED_NANOS}, takes the thread to have been preempted and extends the stall by the gap:
- * the thread spends the processor time the model says and the scheduler stretches it in wall time
- * as it would on real slow memory, without a CPU-clock system call per payment. Each payment
- * deducts what the previous one overshot (and the calibrated cost of a payment), so over many
- * payments the time spent converges to the time owed.
+ * preempted as paid stall, and the emulated latencies would shrink or grow with the load. A
+ * payment reads the thread's CPU clock once, then spins on {@code nanoTime} (cheap); only when two
+ * reads of the spin are further apart than {@link #PREEMPTED_NANOS} (the thread was preempted, or
+ * interrupt work ran on its time) does it read the CPU clock again and spin on until the processor
+ * time owed is spent. Merely extending the spin by the gap over-charged here: part of a gap is
+ * interrupt and softirq work the kernel bills to the interrupted thread. Each payment deducts what
+ * the previous one overshot and the calibrated cost of a payment; a debt smaller than that cost
+ * waits for the next payment, so over many payments the time spent converges to the time owed.
  *
  * <p>Bandwidth: a charge also reserves its transfer time on the tier's shared {@link
  * BandwidthClock} (wall time: a channel is busy whoever runs); a payment also waits until this
@@ -89,24 +90,39 @@ final class DelayDebt {
     }
 
     private void pay(State s) {
-        long owed = s.debt - s.credit - paymentNanos;
-        s.debt = 0;
-        long now = System.nanoTime();
-        if (owed > 0) {
-            long deadline = now + owed;
-            while (now - deadline < 0) {
-                long before = now;
+        long due = s.debt - s.credit;
+        long now;
+        if (due > paymentNanos) {
+            long owed = due - paymentNanos;
+            long cpu0 = cpuNow();
+            long start = System.nanoTime();
+            now = start;
+            long spent = 0;
+            boolean interrupted = false;
+            while (true) {
+                long deadline = now + (owed - spent);
+                while (now - deadline < 0) {
+                    long before = now;
+                    now = System.nanoTime();
+                    interrupted |= now - before > PREEMPTED_NANOS;
+                }
+                if (!interrupted) {
+                    spent = now - start; // ran throughout: wall time is processor time
+                    break;
+                }
+                spent = cpuNow() - cpu0;
                 now = System.nanoTime();
-                long gap = now - before;
-                if (gap > PREEMPTED_NANOS) {
-                    // The thread did not run for this long (preempted): a stalled thread would still
-                    // owe the processor time, so the stall goes on by as much.
-                    deadline += gap;
+                if (spent >= owed) {
+                    break;
                 }
             }
-            s.credit = Math.min(MAX_CREDIT_NANOS, now - deadline);
+            s.debt = 0;
+            s.credit = Math.min(MAX_CREDIT_NANOS, spent - owed);
         } else {
-            s.credit = Math.min(MAX_CREDIT_NANOS, -owed);
+            // Paying would cost more than is owed: the debt waits for the next payment.
+            s.debt = Math.max(0, due);
+            s.credit = Math.max(0, -due);
+            now = System.nanoTime();
         }
         if (s.reservedUntil != 0 && s.reservedUntil - now > 0) {
             long until = s.reservedUntil;
