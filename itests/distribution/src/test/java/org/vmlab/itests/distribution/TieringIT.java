@@ -74,6 +74,13 @@ class TieringIT {
         list.get("policies").forEach(p -> policies.add(p.get("name").asText()));
         assertEquals(List.of("first-touch", "hot-cold", "static"), policies);
         assertTrue(list.get("policies").toString().contains("hot-threshold"), "hot-cold describes its options");
+        List<String> defaults = new java.util.ArrayList<>();
+        json("policy:list", "--json").forEach(p -> {
+            if (p.get("isDefault").asBoolean() && List.of("tiering", "kvs").contains(p.get("family").asText())) {
+                defaults.add(p.get("family").asText() + "/" + p.get("name").asText());
+            }
+        });
+        assertEquals(List.of("tiering/first-touch", "kvs/tiered-memcached"), defaults, "the catalog's defaults");
         JsonNode cal = json("tier:calibrate", "--json");
         assertTrue(cal.get("hostReadNanos").asDouble() > 0 && cal.get("clockNanos").asDouble() > 0, cal.toString());
         JsonNode acc = json("tier:accuracy", "--latencies", "2000", "--hops", "40000", "--buffer", "1m", "--json");
