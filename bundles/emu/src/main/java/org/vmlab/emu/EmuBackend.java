@@ -26,6 +26,10 @@ import org.vmlab.api.ByteSize;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.provider.ProviderProperties;
+import org.vmlab.api.tiering.FrameTiers;
+import org.vmlab.api.tiering.TierLayout;
+import org.vmlab.api.tiering.TieringService;
+import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.BackendInfo;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmBackend;
@@ -75,6 +79,8 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
     }
 
     private final Map<String, Workload> workloads = new ConcurrentHashMap<>();
+    /** The NVM emulator, for guests whose spec has a memory-tiers device; optional. */
+    private volatile TieringService tiering;
 
     /** For DS: settings come with {@link #activate}. */
     public EmuBackend() {
@@ -159,6 +165,37 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
         }
         throw new VmlabException("VM '" + spec.name() + "' names an unknown workload '" + w
                 + "'; installed: " + (workloads.isEmpty() ? "none" : new TreeSet<>(workloads.keySet())));
+    }
+
+    @Reference(service = TieringService.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, unbind = "unsetTiering")
+    public void setTiering(TieringService t) {
+        tiering = t;
+    }
+
+    void unsetTiering(TieringService t) {
+        if (tiering == t) {
+            tiering = null;
+        }
+    }
+
+    /** The tiers a spec asks for (a memory-tiers device), made for VM {@code id}; null for plain memory. */
+    private FrameTiers tiersFor(VmSpec spec, String id) {
+        Optional<DeviceSpec> device = spec.devices().stream()
+                .filter(d -> TierLayout.DEVICE_TYPE.equals(d.type())).findFirst();
+        if (device.isEmpty()) {
+            return null;
+        }
+        TieringService t = tiering;
+        if (t == null) {
+            throw new VmlabException("VM '" + spec.name() + "' asks for tiered memory but the NVM emulator is not"
+                    + " installed (feature:install vmlab-tiering)");
+        }
+        try {
+            return t.frameTiers(id, spec.memoryBytes() / Pages.SIZE, TierLayout.fromDevice(device.get()));
+        } catch (IllegalArgumentException e) {
+            throw new VmlabException("VM '" + spec.name() + "': " + e.getMessage(), e);
+        }
     }
 
     // ------------------------------------------------------------ VmBackend
@@ -254,6 +291,7 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
             boolean ok = false;
             try {
                 parts.memory = EmuGuestMemory.create(s.memoryDir(), id, spec.memoryBytes());
+                parts.memory.setTiers(tiersFor(spec, id));
                 parts.diskPlan = plan;
                 parts.disk = plan.open();
                 parts.guestOs = new EmuGuestOs(id, parts.memory, parts.disk);

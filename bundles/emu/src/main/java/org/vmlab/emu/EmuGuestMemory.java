@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.PageSet;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.tiering.FrameTiers;
 import org.vmlab.backend.support.memory.MappedGuestMemory;
 import org.vmlab.backend.support.memory.MappedPages;
 
@@ -47,6 +48,13 @@ public final class EmuGuestMemory extends MappedGuestMemory {
 
     /** The bitmap while the log runs, else null. Writers read it once per write. */
     private volatile long[] bitmap;
+
+    /**
+     * The tiers of this guest's frames, or null for plain memory. Only accesses the guest makes
+     * (on a vCPU, inside a guest step) are charged and counted; the host's (engines, snapshots,
+     * verification) are not, as QEMU reading guest RAM is not a guest access.
+     */
+    private volatile FrameTiers tiers;
 
     /** The postcopy view of this memory (always the same object). */
     private final EmuPostcopyMemory postcopyMemory;
@@ -104,8 +112,31 @@ public final class EmuGuestMemory extends MappedGuestMemory {
         return file;
     }
 
+    /** Puts this memory's frames on tiers (null: plain memory again). */
+    void setTiers(FrameTiers t) {
+        tiers = t;
+    }
+
+    FrameTiers tiers() {
+        return tiers;
+    }
+
+    /** Charges and counts a guest access to {@code pages} pages from {@code pfn}, if the memory is tiered. */
+    private void tierAccess(long pfn, int pages, int bytes, boolean write) {
+        FrameTiers t = tiers;
+        if (t != null && EmuVcpus.inGuestStep()) {
+            for (int i = 0; i < pages; i++) {
+                t.access(pfn + i, bytes, write);
+            }
+        }
+    }
+
     /** Drops the mapping and deletes the file; later accesses throw IllegalStateException. */
     void close() {
+        FrameTiers t = tiers;
+        if (t != null) {
+            t.close();
+        }
         EmuPostcopyMemory pc = postcopy;
         if (pc != null) {
             pc.abort("VM destroyed");
@@ -151,12 +182,14 @@ public final class EmuGuestMemory extends MappedGuestMemory {
     public void read(long pfn, int pages, ByteBuffer dst) {
         access(pfn, pages);
         ram.read(pfn, pages, dst);
+        tierAccess(pfn, pages, Pages.SIZE, false);
     }
 
     @Override
     public void write(long pfn, int pages, ByteBuffer src) {
         access(pfn, pages);
         ram.write(pfn, pages, src);
+        tierAccess(pfn, pages, Pages.SIZE, true);
         if (pages == 1) {
             markDirty(pfn);
         } else {
@@ -168,7 +201,9 @@ public final class EmuGuestMemory extends MappedGuestMemory {
     public long getLong(long offset) {
         ram.checkWord(offset);
         accessWord(offset);
-        return ram.getLong(offset);
+        long v = ram.getLong(offset);
+        tierAccess(offset >>> Pages.SHIFT, 1, 8, false);
+        return v;
     }
 
     @Override
@@ -176,6 +211,7 @@ public final class EmuGuestMemory extends MappedGuestMemory {
         ram.checkWord(offset);
         accessWord(offset);
         ram.putLong(offset, value);
+        tierAccess(offset >>> Pages.SHIFT, 1, 8, true);
         markDirty(offset >>> Pages.SHIFT);
     }
 

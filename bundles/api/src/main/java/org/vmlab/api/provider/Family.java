@@ -15,6 +15,8 @@ public enum Family {
     PAGECACHE("pagecache", "page-cache detectors"),
     STORAGE("storage", "storage pre-caching and storage migration"),
     TIERING("tiering", "memory tiers and tiering policies"),
+    /** @since 1.2 */
+    KVS("kvs", "tiered key-value servers (memcached protocols)"),
     HOTPLUG("hotplug", "device-passthrough hotplug and guest cooperation"),
     /** @since 1.2 */
     PLACEMENT("placement", "VM placement and consolidation across a cluster");

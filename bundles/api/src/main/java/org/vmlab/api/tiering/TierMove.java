@@ -1,21 +1,19 @@
 package org.vmlab.api.tiering;
 
-import java.util.Objects;
-
 /**
- * A policy's decision to move one object between tiers.
+ * A policy's decision to move one object (a page frame) between tiers.
  *
- * @param key      the object
- * @param fromTier the tier it is in now
- * @param toTier   the tier it should move to, a different one
+ * @param object   the object, {@code 0 <= object < }{@link TierView#objects()}
+ * @param fromTier the index of the tier it is in now (in {@link TierView#tiers()})
+ * @param toTier   the index of the tier it should move to, a different one
  */
-public record TierMove(long key, String fromTier, String toTier) {
+public record TierMove(long object, int fromTier, int toTier) {
     public TierMove {
-        Objects.requireNonNull(fromTier, "fromTier");
-        Objects.requireNonNull(toTier, "toTier");
-        if (fromTier.equals(toTier)) {
-            throw new IllegalArgumentException(
-                    "move of " + key + " has the same source and target tier: '" + toTier + "'");
+        if (object < 0 || fromTier < 0 || toTier < 0) {
+            throw new IllegalArgumentException("move " + object + ": " + fromTier + " -> " + toTier + " is negative");
+        }
+        if (fromTier == toTier) {
+            throw new IllegalArgumentException("move of " + object + " has the same source and target tier " + toTier);
         }
     }
 }

@@ -1,10 +1,11 @@
 /**
- * Memory tiering: memory tiers (DRAM, emulated NVM, ...) described by their latency and bandwidth,
- * and policies that decide which objects live in which tier. Researchers add tiers and policies by
- * implementing {@link MemoryTier} and {@link TieringPolicy}.
+ * Memory tiering: emulated memory tiers (DRAM, NVM) described by a {@link TierModel} with separate
+ * read and write-back latencies and bandwidths, the {@link TieringService} that makes them and
+ * tiered guest memory, and the {@link TieringPolicy} providers that place and move page frames.
+ * Researchers add policies by implementing {@link TieringPolicy}.
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.vmlab.api.tiering;
 
 import org.osgi.annotation.bundle.Export;

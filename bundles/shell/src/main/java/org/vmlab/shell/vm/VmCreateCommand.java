@@ -15,11 +15,14 @@ import org.vmlab.api.ByteSize;
 import org.vmlab.api.provider.Family;
 import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.api.provider.ProviderInfo;
+import org.vmlab.api.tiering.TierLayout;
+import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.shell.support.BackendCompleter;
 import org.vmlab.shell.support.Providers;
 import org.vmlab.shell.support.SettingHelp;
+import org.vmlab.shell.support.TieringPolicyCompleter;
 import org.vmlab.shell.support.VmViews;
 import org.vmlab.shell.support.WorkloadCompleter;
 import org.vmlab.shell.support.WorkloadParamCompleter;
@@ -39,8 +42,8 @@ public class VmCreateCommand extends VmAction {
     @Completion(BackendCompleter.class)
     String backend;
 
-    @Option(name = "--memory", aliases = "-m", description = "Guest memory, e.g. 512M, 8G (default 1G)")
-    String memory = "1G";
+    @Option(name = "--memory", aliases = "-m", description = "Guest memory, e.g. 512M, 8G (default 1G, or the sum of the --tier sizes)")
+    String memory;
 
     @Option(name = "--vcpus", aliases = "-c", description = "Number of vCPUs (default 2)")
     int vcpus = 2;
@@ -60,6 +63,17 @@ public class VmCreateCommand extends VmAction {
             + "--param help lists the parameters of the --workload given, or of every workload")
     @Completion(WorkloadParamCompleter.class)
     List<String> params;
+
+    @Option(name = "--tier", multiValued = true, description = "A memory tier NAME=SIZE[:MODEL], fastest first; repeat, "
+            + "e.g. --tier dram=1G --tier nvm=3G:optane-dcpmm (a tier named nvm is optane-dcpmm by default); emu only")
+    List<String> tiers;
+
+    @Option(name = "--tier-policy", description = "Tiering policy placing and moving the frames (default first-touch)")
+    @Completion(TieringPolicyCompleter.class)
+    String tierPolicy;
+
+    @Option(name = "--tier-option", multiValued = true, description = "Tiering policy option name=value; repeat for several")
+    List<String> tierOptions;
 
     @Override
     public Object execute() {
@@ -90,15 +104,47 @@ public class VmCreateCommand extends VmAction {
         }
         String chosenBackend = backend != null ? backend : directory.backends().stream().findFirst()
                 .orElseThrow(() -> new IllegalStateException("no VM backend is installed (feature:install vmlab-emu)"));
-        VmSpec spec = new VmSpec(name, chosenBackend, ByteSize.parse(memory).bytes(), vcpus,
+        List<DeviceSpec> devices = List.of();
+        long memoryBytes = ByteSize.parse(memory == null ? "1G" : memory).bytes();
+        if (tiers != null && !"emu".equals(chosenBackend)) {
+            throw new IllegalArgumentException("--tier puts guest frames on emulated tiers: emu guests only, not "
+                    + chosenBackend);
+        }
+        if (tiers != null) {
+            TierLayout layout = new TierLayout(tiers.stream().map(TierLayout.Slot::parse).toList(),
+                    tierPolicy == null ? "first-touch" : tierPolicy, pairs("--tier-option", tierOptions));
+            devices = List.of(layout.toDevice());
+            if (memory == null) {
+                memoryBytes = layout.totalBytes();
+            }
+        } else if (tierPolicy != null || tierOptions != null) {
+            throw new IllegalArgumentException("--tier-policy and --tier-option need --tier, the tiers to place frames on");
+        }
+        VmSpec spec = new VmSpec(name, chosenBackend, memoryBytes, vcpus,
                 disk == null ? null : file(disk), diskSize == null ? 0 : ByteSize.parse(diskSize).bytes(),
-                workload, workload == null ? Map.of() : parameters, List.of());
+                workload, workload == null ? Map.of() : parameters, devices);
         if (workload == null && !parameters.isEmpty()) {
             throw new IllegalArgumentException("--param needs --workload");
         }
         Vm vm = directory.create(spec);
         print(VmViews.detail(vm), "Created VM " + vm.id() + " on " + vm.backend() + " (" + new ByteSize(spec.memoryBytes())
+                + (tiers == null ? "" : " on tiers " + String.join(" + ", tiers))
                 + ", " + vcpus + " vCPUs" + vm.workload().map(w -> ", workload " + w.workload()).orElse("") + ")");
         return null;
+    }
+
+    /** name=value pairs of a repeated option. */
+    private static Map<String, String> pairs(String flag, List<String> given) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (given != null) {
+            for (String p : given) {
+                int eq = p.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException(flag + " takes name=value, not '" + p + "'");
+                }
+                out.put(p.substring(0, eq), p.substring(eq + 1));
+            }
+        }
+        return out;
     }
 }

@@ -91,11 +91,12 @@ class DistributionIT {
                 defaults.add(p.get("family").asText() + "/" + p.get("name").asText());
             }
         }
-        assertEquals(List.of("backend/emu", "workload/idle", "engine/precopy", "ordering/sequential"), defaults);
+        assertEquals(List.of("backend/emu", "workload/idle", "engine/precopy", "ordering/sequential",
+                "tiering/first-touch", "kvs/tiered-memcached", "placement/none"), defaults);
 
         Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
         assertEquals(4, JSON.readTree(filtered.stdout()).size(), filtered.stdout());
-        Distribution.Result none = dist.vmlab("policy:list", "--family", "tiering", "--json");
+        Distribution.Result none = dist.vmlab("policy:list", "--family", "hotplug", "--json");
         assertEquals("[]", none.stdout().strip());
     }
 
