@@ -190,7 +190,9 @@ final class TransferRun {
             th.setDaemon(true);
             return th;
         });
-        t.scheduleAtFixedRate(telemetry::tick, 1000, 1000, TimeUnit.MILLISECONDS);
+        // Fixed delay, not rate: a ticker starved for seconds (guest threads busy on every core)
+        // must not catch up with a burst of samples all taken at the same instant.
+        t.scheduleWithFixedDelay(telemetry::tick, 1000, 1000, TimeUnit.MILLISECONDS);
         long period = Math.max(100, Math.min(1000, receiver.settings().timeout().toMillis() / 4));
         t.scheduleWithFixedDelay(link::keepAlive, period, period, TimeUnit.MILLISECONDS);
         return t;

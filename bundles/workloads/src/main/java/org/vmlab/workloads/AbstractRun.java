@@ -69,7 +69,8 @@ public abstract class AbstractRun implements WorkloadRun {
             t.setDaemon(true);
             return t;
         });
-        sampler.scheduleAtFixedRate(this::sample, 1000, 1000, TimeUnit.MILLISECONDS);
+        // Fixed delay: after the sampler was starved, no burst of near-empty catch-up samples.
+        sampler.scheduleWithFixedDelay(this::sample, 1000, 1000, TimeUnit.MILLISECONDS);
         try {
             startTasks();
         } catch (RuntimeException e) {
