@@ -55,7 +55,8 @@ final class FigureChecker {
                 default -> {
                     String series = d.series() == null ? Metrics.THROUGHPUT : d.series();
                     List<String> columns = MetricNames.columns(series, configs.get(0)).orElseThrow(() -> spec.error(p + "/series",
-                            "no series '" + series + "'; series: throughput, and <step>.timeline of a step that migrates"));
+                            "no series '" + series + "'; series: throughput, <step>.timeline of a step that migrates,"
+                                    + " and <step>.latency of a kvs-load step"));
                     if (d.column() != null && !columns.contains(d.column())) {
                         throw spec.error(p + "/column", "series '" + series + "' has " + String.join(", ", columns) + "; not '" + d.column() + "'");
                     }

@@ -48,6 +48,12 @@ final class MetricNames {
                 return Optional.of(Metrics.TIMELINE_COLUMNS);
             }
         }
+        if (series != null && series.endsWith(Metrics.LATENCY)) {
+            String id = series.substring(0, series.length() - Metrics.LATENCY.length());
+            if (config.steps().stream().anyMatch(s -> s.id().equals(id) && Metrics.KVS_LOAD.equals(s.kind()))) {
+                return Optional.of(Metrics.LATENCY_COLUMNS);
+            }
+        }
         return Optional.empty();
     }
 }

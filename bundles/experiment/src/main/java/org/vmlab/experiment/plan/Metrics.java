@@ -29,6 +29,11 @@ public final class Metrics {
     public static final List<String> TIMELINE_COLUMNS = List.of("bytesNetwork", "bytesSan", "networkBytesPerSecond",
             "dirtyPagesPerSecond", "guestOpsPerSecond", "guestBytesPerSecond");
 
+    /** The action whose steps record a latency sample, and that series' suffix and columns. */
+    public static final String KVS_LOAD = "kvs-load";
+    public static final String LATENCY = ".latency";
+    public static final List<String> LATENCY_COLUMNS = List.of("quantile", "latencyMicros");
+
     private Metrics() {
     }
 }

@@ -23,6 +23,9 @@ public final class PlotNames {
         if (d.column() != null) {
             return d.column();
         }
+        if (d.series() != null && d.series().endsWith(Metrics.LATENCY)) {
+            return "latencyMicros";
+        }
         return d.series() == null || Metrics.THROUGHPUT.equals(d.series()) ? "opsPerSecond" : "guestOpsPerSecond";
     }
 

@@ -13,14 +13,19 @@ import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmState;
+import org.vmlab.experiment.action.SeriesOutput;
 
 /**
  * One run as its actions see it: the spec's VM names mapped to the VMs created for this run, the
  * clock since warm-up ended, and what the actions record (reports, metrics, marks).
  */
-final class RunContext implements ActionContext {
+final class RunContext implements ActionContext, SeriesOutput {
     /** A recorded migration report and when its migration started on the run's clock. */
     record Recorded(String label, MigrationReport report, double startSeconds) {
+    }
+
+    /** A series an action recorded, written as {@code <name>.csv}. */
+    record Series(String name, List<String> columns, List<List<?>> rows) {
     }
 
     /** A moment on the run's clock. */
@@ -33,6 +38,7 @@ final class RunContext implements ActionContext {
     private final Map<String, Double> metrics = new LinkedHashMap<>();
     private final List<Mark> marks = new ArrayList<>();
     private final List<Recorded> reports = new ArrayList<>();
+    private final List<Series> series = new ArrayList<>();
     private volatile long startNanos = System.nanoTime();
 
     /**
@@ -61,7 +67,7 @@ final class RunContext implements ActionContext {
     /** This context as the action of step {@code id} sees it. */
     ActionContext forStep(String id) {
         RunContext run = this;
-        return new ActionContext() {
+        final class StepContext implements ActionContext, SeriesOutput {
             @Override
             public String step() {
                 return id;
@@ -96,7 +102,13 @@ final class RunContext implements ActionContext {
             public void note(String line) {
                 run.note(line);
             }
-        };
+
+            @Override
+            public void series(String name, List<String> columns, List<List<?>> rows) {
+                run.series(name, columns, rows);
+            }
+        }
+        return new StepContext();
     }
 
     @Override
@@ -152,6 +164,15 @@ final class RunContext implements ActionContext {
     @Override
     public void note(String line) {
         notes.accept(line);
+    }
+
+    @Override
+    public synchronized void series(String name, List<String> columns, List<List<?>> rows) {
+        series.add(new Series(name, List.copyOf(columns), List.copyOf(rows)));
+    }
+
+    synchronized List<Series> series() {
+        return List.copyOf(series);
     }
 
     synchronized Map<String, Double> metrics() {

@@ -18,7 +18,7 @@ import org.vmlab.experiment.store.JsonFiles;
  * The files of one run folder: {@code throughput.csv} (seconds, vm, opsPerSecond,
  * bytesPerSecond), {@code marks.csv} (seconds, label), and for each migration step
  * {@code <step>.report.json}, {@code <step>.timeline.csv} on the run's clock and
- * {@code <step>.rounds.csv}.
+ * {@code <step>.rounds.csv}; and each series an action recorded, as {@code <name>.csv}.
  */
 final class SeriesWriter {
     static final String THROUGHPUT = Metrics.THROUGHPUT + ".csv";
@@ -40,6 +40,9 @@ final class SeriesWriter {
         CsvFiles.write(dir.resolve(MARKS), List.of("seconds", "label"), marks);
         for (RunContext.Recorded r : context.reports()) {
             writeReport(dir, r);
+        }
+        for (RunContext.Series s : context.series()) {
+            CsvFiles.write(dir.resolve(s.name() + ".csv"), s.columns(), s.rows());
         }
     }
 

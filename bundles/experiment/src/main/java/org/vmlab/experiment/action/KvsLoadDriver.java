@@ -1,0 +1,130 @@
+package org.vmlab.experiment.action;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+
+import org.HdrHistogram.Histogram;
+import org.apache.commons.math3.distribution.ZipfDistribution;
+import org.apache.commons.math3.random.Well19937c;
+
+/**
+ * A closed-loop load on a memcached-protocol server: each connection its own thread, sending a get
+ * or a set and waiting for the reply; every value a function of its key, so a wrong value is
+ * caught. Request latencies after the warm-up go into one HdrHistogram per connection.
+ */
+final class KvsLoadDriver {
+    /** What the load is. */
+    record Load(int connections, long warmupNanos, long durationNanos, int keys, int valueBytes, double getRatio,
+                boolean zipf) {
+    }
+
+    /** What it measured. */
+    record Result(Histogram latencyMicros, double opsPerSecond, long misses, long wrong) {
+    }
+
+    private static final long MAX_MICROS = 60_000_000L;
+
+    private final InetSocketAddress server;
+    private final Load load;
+
+    KvsLoadDriver(InetSocketAddress server, Load load) {
+        this.server = server;
+        this.load = load;
+    }
+
+    /** Stores every key once, so gets hit from the start. */
+    void prefill() throws IOException {
+        try (MemcachedClient c = new MemcachedClient(server)) {
+            for (int k = 0; k < load.keys(); k++) {
+                c.set(key(k), value(k, load.valueBytes()));
+            }
+        }
+    }
+
+    Result run() throws InterruptedException, IOException {
+        long start = System.nanoTime();
+        long measureFrom = start + load.warmupNanos();
+        long end = measureFrom + load.durationNanos();
+        List<Histogram> histograms = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        AtomicLong misses = new AtomicLong();
+        AtomicLong wrong = new AtomicLong();
+        List<IOException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < load.connections(); t++) {
+            Histogram h = new Histogram(MAX_MICROS, 3);
+            histograms.add(h);
+            IntSupplier keys = keys(t);
+            SplittableRandom coin = new SplittableRandom(7919L * (t + 1));
+            Thread th = new Thread(() -> {
+                try (MemcachedClient c = new MemcachedClient(server)) {
+                    for (long t0 = System.nanoTime(); t0 < end && !Thread.currentThread().isInterrupted(); t0 = System.nanoTime()) {
+                        int k = keys.getAsInt();
+                        if (coin.nextDouble() < load.getRatio()) {
+                            byte[] v = c.get(key(k));
+                            if (v == null) {
+                                misses.incrementAndGet();
+                            } else if (!Arrays.equals(v, value(k, load.valueBytes()))) {
+                                wrong.incrementAndGet();
+                            }
+                        } else {
+                            c.set(key(k), value(k, load.valueBytes()));
+                        }
+                        if (t0 >= measureFrom) {
+                            h.recordValue(Math.min(MAX_MICROS, Math.max(1, (System.nanoTime() - t0) / 1000)));
+                        }
+                    }
+                } catch (IOException e) {
+                    failures.add(e);
+                }
+            }, "vmlab-experiment-kvs-load-" + t);
+            threads.add(th);
+            th.start();
+        }
+        try {
+            for (Thread th : threads) {
+                th.join();
+            }
+        } finally {
+            threads.forEach(Thread::interrupt);
+        }
+        if (!failures.isEmpty()) {
+            throw new IOException("a load connection failed: " + failures.get(0).getMessage(), failures.get(0));
+        }
+        Histogram all = new Histogram(MAX_MICROS, 3);
+        histograms.forEach(all::add);
+        return new Result(all, all.getTotalCount() / (load.durationNanos() / 1e9), misses.get(), wrong.get());
+    }
+
+    private IntSupplier keys(int connection) {
+        if (load.zipf()) {
+            ZipfDistribution z = new ZipfDistribution(new Well19937c(1000 + connection), load.keys(), 0.99);
+            // Scatter the popular ranks over the key space, so hot keys are not neighbours.
+            return () -> (int) (((z.sample() - 1) * 2654435761L) % load.keys());
+        }
+        SplittableRandom r = new SplittableRandom(1000 + connection);
+        return () -> r.nextInt(load.keys());
+    }
+
+    static String key(int k) {
+        return "k" + k;
+    }
+
+    /** The value of key {@code k}: printable bytes from a xorshift seeded by the key. */
+    static byte[] value(int k, int size) {
+        byte[] v = new byte[size];
+        long x = 0x9E3779B97F4A7C15L * (k + 1);
+        for (int i = 0; i < size; i++) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            v[i] = (byte) ('a' + Math.floorMod(x, 26));
+        }
+        return v;
+    }
+}
