@@ -2,7 +2,6 @@ package org.vmlab.experiment.action;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +34,7 @@ import org.vmlab.api.parameter.ParameterValues;
 @Component(service = ExperimentAction.class, property = {
         "vmlab.name=kvs-load",
         "vmlab.description=Starts the tiered KVS (or memcached) and drives it with get/set load; records throughput, latency percentiles and a latency series"})
-public final class KvsLoadAction implements ExperimentAction {
+public final class KvsLoadAction extends DescribedAction {
     static final List<Parameter> PARAMETERS = List.of(
             Parameter.text("mode", "dual-lru", "a mode of the tiered KVS (flat, dram-only, nvm-only, dual-lru; its other"
                     + " options under 'options'), or memcached: Debian's memcached as the baseline"),
@@ -50,24 +49,19 @@ public final class KvsLoadAction implements ExperimentAction {
                     + " where 'options' do not apply"));
     static final int QUANTILES = 1000;
     static final String MEMCACHED = "memcached";
-    private static final String OPTION = "options.";
 
     private final KvsService kvs;
 
     @Activate
     public KvsLoadAction(@Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
                          KvsService kvs) {
+        super(PARAMETERS);
         this.kvs = kvs;
     }
 
     @Override
-    public List<Parameter> parameters() {
-        return PARAMETERS;
-    }
-
-    @Override
     public void check(String name, Map<String, String> settings) {
-        ParameterValues v = own(name, settings);
+        ParameterValues v = StepSettings.own(name, PARAMETERS, settings);
         if (MEMCACHED.equals(v.text("mode"))) {
             MemcachedProcess.binary().orElseThrow(() -> v.bad("mode", "memcached is not installed (apt-get install memcached)"));
             return;
@@ -80,7 +74,7 @@ public final class KvsLoadAction implements ExperimentAction {
 
     @Override
     public void run(ActionContext context, Map<String, String> settings) throws Exception {
-        ParameterValues v = own("kvs-load", settings);
+        ParameterValues v = StepSettings.own("kvs-load", PARAMETERS, settings);
         KvsLoadDriver.Load load = new KvsLoadDriver.Load(v.intValue("connections"), v.duration("warmup").toNanos(),
                 v.duration("duration").toNanos(), v.intValue("keys"), (int) v.bytes("value"), v.decimal("get-ratio"),
                 "zipf".equals(v.choice("distribution")));
@@ -157,7 +151,7 @@ public final class KvsLoadAction implements ExperimentAction {
 
     /** The KVS's options: the step's {@code options} and its mode, on a free loopback port; checked. */
     private Map<String, String> serverOptions(ParameterValues v, Map<String, String> settings) {
-        Map<String, String> options = options(settings);
+        Map<String, String> options = StepSettings.options(settings);
         if (options.containsKey("mode") || options.containsKey("port") || options.containsKey("host")) {
             throw v.bad("mode", "'options' may not set mode, host or port: the step's mode is used, on a free port of 127.0.0.1");
         }
@@ -175,21 +169,5 @@ public final class KvsLoadAction implements ExperimentAction {
 
     private static String absent() {
         return "the tiered KVS is not installed (feature:install vmlab-kvs)";
-    }
-
-    private static ParameterValues own(String name, Map<String, String> settings) {
-        Map<String, String> own = new LinkedHashMap<>(settings);
-        own.keySet().removeIf(k -> k.startsWith(OPTION));
-        return ParameterSet.options("action '" + name + "'", PARAMETERS).validate(own);
-    }
-
-    private static Map<String, String> options(Map<String, String> settings) {
-        Map<String, String> out = new LinkedHashMap<>();
-        settings.forEach((k, val) -> {
-            if (k.startsWith(OPTION)) {
-                out.put(k.substring(OPTION.length()), val);
-            }
-        });
-        return out;
     }
 }

@@ -1,6 +1,5 @@
 package org.vmlab.experiment.action;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -36,7 +35,7 @@ import org.vmlab.api.provider.ProviderInfo;
 @Component(service = ExperimentAction.class, property = {
         "vmlab.name=migrate",
         "vmlab.description=Live-migrates a VM with any engine, ordering, detector and link; records its report"})
-public final class MigrateAction implements ExperimentAction {
+public final class MigrateAction extends DescribedAction {
     static final List<Parameter> PARAMETERS = List.of(
             Parameter.text("vm", null, "the spec's name of the VM to migrate").asRequired(),
             Parameter.text("engine", null, "transfer engine (vmlab.name); default: the engine family's default"),
@@ -51,25 +50,20 @@ public final class MigrateAction implements ExperimentAction {
             Parameter.integer("streams", "1", 1, MigrationPlan.MAX_STREAMS, "parallel data-plane connections"),
             Parameter.bool("compress", "false", "LZ4-compress pages on the wire"),
             Parameter.bool("verify", "false", "compare the destination's memory with the source's at the pause"));
-    private static final String OPTION = "options.";
 
     private final MigrationService migrations;
     private final ProviderCatalog catalog;
 
     @Activate
     public MigrateAction(@Reference MigrationService migrations, @Reference ProviderCatalog catalog) {
+        super(PARAMETERS);
         this.migrations = migrations;
         this.catalog = catalog;
     }
 
     @Override
-    public List<Parameter> parameters() {
-        return PARAMETERS;
-    }
-
-    @Override
     public void check(String name, Map<String, String> settings) {
-        ParameterValues v = own(name, settings);
+        ParameterValues v = StepSettings.own(name, PARAMETERS, settings);
         ProviderInfo engine = provider(Family.ENGINE, v.text("engine"));
         ProviderInfo ordering = provider(Family.ORDERING, v.text("ordering"));
         if (v.text("detector") != null) {
@@ -85,19 +79,19 @@ public final class MigrateAction implements ExperimentAction {
             }
         }
         ParameterSet.options("engine '" + engine.name() + "' and ordering '" + ordering.name() + "'", engine.settings())
-                .plus(ordering.settings()).validate(options(settings));
+                .plus(ordering.settings()).validate(StepSettings.options(settings));
     }
 
     @Override
     public void run(ActionContext context, Map<String, String> settings) throws Exception {
         String label = context.step();
-        ParameterValues v = own("migrate", settings);
+        ParameterValues v = StepSettings.own("migrate", PARAMETERS, settings);
         MigrationPlan.Builder plan = MigrationPlan.builder(context.vm(v.text("vm")).id())
                 .engine(v.text("engine")).ordering(v.text("ordering")).detector(v.text("detector"))
                 .network(new LinkSpec(rate("rate", v.text("rate")), v.duration("latency")))
                 .downtimeLimit(v.duration("downtime-limit")).maxRounds(v.intValue("max-rounds"))
                 .streams(v.intValue("streams")).compress(v.bool("compress")).verify(v.bool("verify"))
-                .options(options(settings));
+                .options(StepSettings.options(settings));
         if (v.text("san-rate") != null) {
             plan.san(LinkSpec.of(rate("san-rate", v.text("san-rate"))));
         }
@@ -130,22 +124,6 @@ public final class MigrateAction implements ExperimentAction {
             throw new VmlabException("migration " + report.id() + " " + report.status().name().toLowerCase(java.util.Locale.ROOT)
                     + ": " + report.failureReason());
         }
-    }
-
-    private static ParameterValues own(String name, Map<String, String> settings) {
-        Map<String, String> own = new LinkedHashMap<>(settings);
-        own.keySet().removeIf(k -> k.startsWith(OPTION));
-        return ParameterSet.options("action '" + name + "'", PARAMETERS).validate(own);
-    }
-
-    private static Map<String, String> options(Map<String, String> settings) {
-        Map<String, String> out = new LinkedHashMap<>();
-        settings.forEach((k, val) -> {
-            if (k.startsWith(OPTION)) {
-                out.put(k.substring(OPTION.length()), val);
-            }
-        });
-        return out;
     }
 
     private ProviderInfo provider(Family family, String name) {

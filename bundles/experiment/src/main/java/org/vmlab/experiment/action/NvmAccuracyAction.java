@@ -33,7 +33,7 @@ import org.vmlab.api.tiering.TieringService;
 @Component(service = ExperimentAction.class, property = {
         "vmlab.name=nvm-accuracy",
         "vmlab.description=Measures the NVM emulator's read and write-back latency against a tier model's; records target, measured, error %"})
-public final class NvmAccuracyAction implements ExperimentAction {
+public final class NvmAccuracyAction extends DescribedAction {
     static final List<Parameter> PARAMETERS = List.of(
             Parameter.text("model", "optane-dcpmm", "tier model: a preset or figures, as tier:list shows (e.g. pcm, read=300ns,write=900ns)"),
             Parameter.integer("read", null, 1, 1_000_000, "read latency in ns, replacing the model's"),
@@ -48,12 +48,8 @@ public final class NvmAccuracyAction implements ExperimentAction {
     @Activate
     public NvmAccuracyAction(@Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
                              TieringService tiering) {
+        super(PARAMETERS);
         this.tiering = tiering;
-    }
-
-    @Override
-    public List<Parameter> parameters() {
-        return PARAMETERS;
     }
 
     @Override
