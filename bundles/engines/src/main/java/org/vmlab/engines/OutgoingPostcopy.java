@@ -81,10 +81,8 @@ final class OutgoingPostcopy {
             committed = true;
             control.send(FrameType.COMMIT);
             MigrationChannel.requireType(take(), FrameType.RESUMED);
-            // The destination's verification hashing is instrumentation, not part of the mechanism.
-            long downtime = System.nanoTime() - pauseStart - ready.verifyNanos();
-            t.verifyTime(ready.verifyNanos());
-            t.downtime(downtime);
+            t.verifyTime(ready.verifyNanos()); // the destination's hashing, in the pause
+            long downtime = t.resumed(pauseStart);
             LOG.info("migration {}: VM runs at the destination after {} ms; {} pages follow by postcopy ({} faults)",
                     out.plan().id(), downtime / 1_000_000, missing.size(),
                     out.options().faultMode().name().toLowerCase(Locale.ROOT));

@@ -64,8 +64,7 @@ final class PrecopySwitchover {
         committed = true;
         control.send(FrameType.COMMIT);
         control.expect(FrameType.RESUMED);
-        // The comparison is instrumentation, not part of the mechanism: it is not downtime.
-        t.downtime(System.nanoTime() - pauseStart - verifyNanos);
+        t.resumed(pauseStart);
         t.round(round, counts, t.bytesNetwork() - bytesBefore, System.nanoTime() - start - verifyNanos, 0);
         t.phase(MigrationPhase.DONE);
     }

@@ -108,8 +108,15 @@ final class Telemetry {
         }
     }
 
-    void downtime(long nanos) {
+    /**
+     * The VM runs again, at the destination, after a pause that began at {@code pauseStart}
+     * ({@link System#nanoTime()}); returns the downtime: the pause less the verification done in
+     * it (see {@link #verifyTime}).
+     */
+    long resumed(long pauseStart) {
+        long nanos = System.nanoTime() - pauseStart - verifyNanos;
         downtimeNanos = nanos;
+        return nanos;
     }
 
     void postcopyTimes(long postcopy, long block) {
