@@ -16,16 +16,17 @@ import org.apache.commons.math3.random.Well19937c;
 /**
  * A closed-loop load on a memcached-protocol server: each connection its own thread, sending a get
  * or a set and waiting for the reply; every value a function of its key, so a wrong value is
- * caught. Request latencies after the warm-up go into one HdrHistogram per connection.
+ * caught. Request latencies after the warm-up go into one HdrHistogram per connection. Public for
+ * the benchmarks (bench/tiering.sh), which drive memcached and vmlab's server with this same client.
  */
-final class KvsLoadDriver {
+public final class KvsLoadDriver {
     /** What the load is. */
-    record Load(int connections, long warmupNanos, long durationNanos, int keys, int valueBytes, double getRatio,
+    public record Load(int connections, long warmupNanos, long durationNanos, int keys, int valueBytes, double getRatio,
                 boolean zipf) {
     }
 
     /** What it measured. */
-    record Result(Histogram latencyMicros, double opsPerSecond, long misses, long wrong) {
+    public record Result(Histogram latencyMicros, double opsPerSecond, long misses, long wrong) {
     }
 
     private static final long MAX_MICROS = 60_000_000L;
@@ -33,21 +34,41 @@ final class KvsLoadDriver {
     private final InetSocketAddress server;
     private final Load load;
 
-    KvsLoadDriver(InetSocketAddress server, Load load) {
+    public KvsLoadDriver(InetSocketAddress server, Load load) {
         this.server = server;
         this.load = load;
     }
 
-    /** Stores every key once, so gets hit from the start. */
-    void prefill() throws IOException {
-        try (MemcachedClient c = new MemcachedClient(server)) {
-            for (int k = 0; k < load.keys(); k++) {
-                c.set(key(k), value(k, load.valueBytes()));
-            }
+    /** Stores every key once, so gets hit from the start; over several connections, as it can be large. */
+    public void prefill() throws IOException, InterruptedException {
+        int connections = Math.max(1, Math.min(8, load.keys() / 1000));
+        int per = (load.keys() + connections - 1) / connections;
+        List<IOException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < connections; t++) {
+            int from = t * per;
+            int to = Math.min(load.keys(), from + per);
+            Thread th = new Thread(() -> {
+                try (MemcachedClient c = new MemcachedClient(server)) {
+                    for (int k = from; k < to; k++) {
+                        c.set(key(k), value(k, load.valueBytes()));
+                    }
+                } catch (IOException e) {
+                    failures.add(e);
+                }
+            }, "vmlab-experiment-kvs-prefill-" + t);
+            threads.add(th);
+            th.start();
+        }
+        for (Thread th : threads) {
+            th.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new IOException("prefill failed: " + failures.get(0).getMessage(), failures.get(0));
         }
     }
 
-    Result run() throws InterruptedException, IOException {
+    public Result run() throws InterruptedException, IOException {
         long start = System.nanoTime();
         long measureFrom = start + load.warmupNanos();
         long end = measureFrom + load.durationNanos();
