@@ -82,7 +82,7 @@ public final class KvsLoadAction extends DescribedAction {
         if (MEMCACHED.equals(v.text("mode"))) {
             try (MemcachedProcess m = MemcachedProcess.start(v.bytes("memcached-memory") >> 20, 4)) {
                 context.note(context.step() + ": memcached on " + m.address());
-                r = drive(m.address(), load);
+                r = drive(context, m.address(), load);
             }
         } else {
             if (kvs == null) {
@@ -90,7 +90,7 @@ public final class KvsLoadAction extends DescribedAction {
             }
             try (KvsServer server = kvs.start(null, serverOptions(v, settings))) {
                 context.note(context.step() + ": KVS " + server.id() + " on " + server.address() + " " + server.options().get("mode"));
-                r = drive(server.address(), load);
+                r = drive(context, server.address(), load);
             }
         }
         record(context, r);
@@ -99,10 +99,11 @@ public final class KvsLoadAction extends DescribedAction {
         }
     }
 
-    private static KvsLoadDriver.Result drive(InetSocketAddress address, KvsLoadDriver.Load load) throws Exception {
+    private static KvsLoadDriver.Result drive(ActionContext context, InetSocketAddress address, KvsLoadDriver.Load load)
+            throws Exception {
         KvsLoadDriver driver = new KvsLoadDriver(address, load);
         driver.prefill();
-        return driver.run();
+        return driver.run(line -> context.note(context.step() + ": " + line));
     }
 
     private static void record(ActionContext context, KvsLoadDriver.Result r) {

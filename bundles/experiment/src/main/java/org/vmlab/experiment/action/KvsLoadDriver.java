@@ -5,8 +5,10 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 import org.HdrHistogram.Histogram;
@@ -69,6 +71,11 @@ public final class KvsLoadDriver {
     }
 
     public Result run() throws InterruptedException, IOException {
+        return run(line -> { });
+    }
+
+    /** Runs the load, passing {@code progress} one line a second (elapsed time, requests per second). */
+    public Result run(Consumer<String> progress) throws InterruptedException, IOException {
         long start = System.nanoTime();
         long measureFrom = start + load.warmupNanos();
         long end = measureFrom + load.durationNanos();
@@ -76,6 +83,7 @@ public final class KvsLoadDriver {
         List<Thread> threads = new ArrayList<>();
         AtomicLong misses = new AtomicLong();
         AtomicLong wrong = new AtomicLong();
+        AtomicLong requests = new AtomicLong();
         List<IOException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int t = 0; t < load.connections(); t++) {
             Histogram h = new Histogram(MAX_MICROS, 3);
@@ -96,6 +104,7 @@ public final class KvsLoadDriver {
                         } else {
                             c.set(key(k), value(k, load.valueBytes()));
                         }
+                        requests.incrementAndGet();
                         if (t0 >= measureFrom) {
                             h.recordValue(Math.min(MAX_MICROS, Math.max(1, (System.nanoTime() - t0) / 1000)));
                         }
@@ -108,8 +117,18 @@ public final class KvsLoadDriver {
             th.start();
         }
         try {
+            long seen = 0;
             for (Thread th : threads) {
-                th.join();
+                while (th.isAlive()) {
+                    th.join(1000);
+                    long now = requests.get();
+                    if (th.isAlive()) {
+                        progress.accept(String.format(Locale.ROOT, "%.0f s of %.0f, %d requests/s%s",
+                                (System.nanoTime() - start) / 1e9, (end - start) / 1e9, now - seen,
+                                System.nanoTime() < measureFrom ? " (warm-up)" : ""));
+                    }
+                    seen = now;
+                }
             }
         } finally {
             threads.forEach(Thread::interrupt);

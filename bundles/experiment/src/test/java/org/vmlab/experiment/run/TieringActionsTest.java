@@ -119,11 +119,19 @@ class TieringActionsTest {
         }
         CheckedSpec spec = check(actions, "name: kvs", "repetitions: 1", "sweep: {mode: [" + String.join(", ", modes) + "]}",
                 "steps:", "  - id: kvs",
-                "    kvs-load: {mode: '${mode}', connections: 2, warmup: 200ms, duration: 1s, keys: 500, value: 512,"
+                "    kvs-load: {mode: '${mode}', connections: 2, warmup: 200ms, duration: 2s, keys: 500, value: 512,"
                         + " options: {dram: 4m, nvm: 8m, threads: 2}}",
                 "metrics: [kvs.p50Micros, kvs.p99Micros, kvs.peakMicros, kvs.opsPerSecond, kvs.misses]",
                 "plots:", "  - {kind: cdf, series: kvs.latency}", "  - {kind: histogram, series: kvs.latency}");
-        StoredResult r = run(spec);
+        List<String> notes = java.util.Collections.synchronizedList(new ArrayList<>());
+        StoredResult r = run(spec, new ExperimentListener() {
+            @Override
+            public void note(String line) {
+                notes.add(line);
+            }
+        });
+        assertTrue(notes.stream().anyMatch(n -> n.matches("kvs: \\d s of 2, \\d+ requests/s.*")),
+                "the load shows its progress every second: " + notes);
         assertTrue(r.failures().isEmpty(), r.failures().toString());
         for (String mode : modes) {
             double ops = median(r, "mode=" + mode, "kvs.opsPerSecond");
@@ -143,11 +151,15 @@ class TieringActionsTest {
     }
 
     private StoredResult run(CheckedSpec spec) throws Exception {
+        return run(spec, ExperimentListener.NONE);
+    }
+
+    private StoredResult run(CheckedSpec spec, ExperimentListener listener) throws Exception {
         ResultStore store = new ResultStore(tmp.resolve("results"));
         ResultStore.RunFolder folder = store.create(spec, Instant.now());
         RunExecutor executor = new RunExecutor(new Fakes.Directory(0), null, actions);
         return new ExperimentRunner(executor, new Provenance(() -> Map.of("org.vmlab.experiment", "0.1.0"), Fakes.catalog()))
-                .run(spec, folder, ExperimentListener.NONE);
+                .run(spec, folder, listener);
     }
 
     private static double median(StoredResult r, String config, String metric) {
