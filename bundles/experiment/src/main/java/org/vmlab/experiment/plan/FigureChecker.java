@@ -62,6 +62,10 @@ final class FigureChecker {
                     }
                 }
             }
+            if (d.scale() != null && !("cdf".equals(d.kind()) && List.of("linear", "log").contains(d.scale()))) {
+                throw spec.error(p + "/scale", "cdf".equals(d.kind()) ? "a cdf plot's scale is linear or log, not '" + d.scale() + "'"
+                        : "only cdf plots take a scale (their x axis: linear or log)");
+            }
             if (d.where() != null) {
                 for (Map.Entry<String, String> w : d.where().entrySet()) {
                     if (configs.stream().noneMatch(c -> w.getValue() != null && w.getValue().equals(c.values().get(w.getKey())))) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
@@ -97,8 +98,35 @@ public final class Charts {
         return style(chart);
     }
 
-    /** Empirical CDFs, one step line per series. */
-    public static JFreeChart cdf(String title, String xLabel, Map<String, double[]> values) {
+    /** Whether every value is positive and the largest is at least 10^decades times the smallest. */
+    public static boolean spansDecades(Map<String, double[]> values, int decades) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = 0;
+        for (double[] series : values.values()) {
+            for (double v : series) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        return min > 0 && max >= min * Math.pow(10, decades);
+    }
+
+    /**
+     * Empirical CDFs, one step line per series; on a logarithmic x axis if {@code logX} (tails of
+     * latency distributions sit decades to the right of the median).
+     *
+     * @throws IllegalArgumentException if {@code logX} and a value is not positive
+     */
+    public static JFreeChart cdf(String title, String xLabel, Map<String, double[]> values, boolean logX) {
+        if (logX) {
+            values.forEach((name, v) -> {
+                for (double x : v) {
+                    if (!(x > 0)) {
+                        throw new IllegalArgumentException("a log axis needs positive values; series '" + name + "' has " + x);
+                    }
+                }
+            });
+        }
         XYSeriesCollection data = new XYSeriesCollection();
         values.forEach((name, v) -> {
             double[] sorted = v.clone();
@@ -111,6 +139,11 @@ public final class Charts {
         });
         JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, "fraction ≤ x", data, PlotOrientation.VERTICAL, true, false, false);
         chart.getXYPlot().setRenderer(new XYStepRenderer());
+        if (logX) {
+            LogAxis axis = new LogAxis(xLabel + " (log)");
+            axis.setSmallestValue(Double.MIN_NORMAL);
+            chart.getXYPlot().setDomainAxis(axis);
+        }
         return style(chart);
     }
 

@@ -42,9 +42,9 @@ public final class FigureMaker {
     public static List<PlotDecl> defaults(List<String> metrics) {
         List<PlotDecl> out = new ArrayList<>();
         for (String m : metrics) {
-            out.add(new PlotDecl(null, "bars", m, null, null, null, null, null));
+            out.add(new PlotDecl(null, "bars", m, null, null, null, null, null, null));
         }
-        out.add(new PlotDecl(null, "timeseries", null, Metrics.THROUGHPUT, "opsPerSecond", null, null, null));
+        out.add(new PlotDecl(null, "timeseries", null, Metrics.THROUGHPUT, "opsPerSecond", null, null, null, null));
         return out;
     }
 
@@ -70,7 +70,7 @@ public final class FigureMaker {
             case "bars" -> bars(d, dir, name);
             case "sweep" -> sweep(d, dir, name);
             case "timeseries" -> timeseries(d, dir, name);
-            case "cdf" -> Charts.cdf(title(d, "CDF of " + column(d)), column(d), values(d, dir, name));
+            case "cdf" -> cdf(d, dir, name);
             case "histogram" -> Charts.histogram(title(d, "Histogram of " + column(d)), column(d), values(d, dir, name), 20);
             default -> throw new IllegalArgumentException("no plot kind '" + d.kind() + "'");
         };
@@ -80,6 +80,12 @@ public final class FigureMaker {
         }
         out.add(resultsDir.relativize(dir.resolve(name + ".csv")));
         return out;
+    }
+
+    private JFreeChart cdf(PlotDecl d, Path dir, String name) throws IOException {
+        Map<String, double[]> values = values(d, dir, name);
+        boolean log = d.scale() == null ? Charts.spansDecades(values, 2) : "log".equals(d.scale());
+        return Charts.cdf(title(d, "CDF of " + column(d)), column(d), values, log);
     }
 
     private JFreeChart bars(PlotDecl d, Path dir, String name) throws IOException {

@@ -64,8 +64,10 @@ public record SpecFile(String name, String title, String figure, PaperDecl paper
      * @param x      sweep: the variable on the x axis
      * @param title  the figure's title
      * @param where  only the configurations with these values
+     * @param scale  cdf: the x axis, {@code linear} or {@code log}; default log when the values are
+     *               positive and span two decades or more (latencies), else linear
      */
     public record PlotDecl(String name, String kind, String metric, String series, String column, String x,
-                           String title, Map<String, String> where) {
+                           String title, Map<String, String> where, String scale) {
     }
 }

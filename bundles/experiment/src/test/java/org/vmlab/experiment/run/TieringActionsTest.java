@@ -81,6 +81,12 @@ class TieringActionsTest {
                 .startsWith("t.yaml:6: plots[0].column: series 'kvs.latency' has quantile, latencyMicros"));
         assertTrue(refusal(actions, "name: t", "steps:", "  - id: acc", "    nvm-accuracy: {}",
                 "plots:", "  - {kind: cdf, series: acc.latency}").startsWith("t.yaml:6: plots[0].series: no series 'acc.latency'"));
+        assertTrue(refusal(actions, "name: t", "steps:", "  - id: kvs", "    kvs-load: {}",
+                "plots:", "  - {kind: cdf, series: kvs.latency, scale: cubic}")
+                .startsWith("t.yaml:6: plots[0].scale: a cdf plot's scale is linear or log, not 'cubic'"));
+        assertTrue(refusal(actions, "name: t", "steps:", "  - id: kvs", "    kvs-load: {}",
+                "plots:", "  - {kind: bars, metric: kvs.p99Micros, scale: log}")
+                .startsWith("t.yaml:6: plots[0].scale: only cdf plots take a scale"));
     }
 
     @Test
