@@ -7,30 +7,41 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.guest.FrameRange;
+import org.vmlab.api.hotplug.AgentReply;
+import org.vmlab.api.hotplug.AgentRequest;
+import org.vmlab.api.hotplug.GuestAgent;
 import org.vmlab.api.guest.GuestTask;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.parameter.ParameterValues;
+import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.Vm;
 
 /**
  * A run of the {@link MpiWorkload}: one rank task. Wire format, big-endian: on connect a hello
  * {@code [int HELLO][int rank]}, then messages {@code [int MSG][int rank][long iteration]
- * [int length][length bytes]}. Each rank sends on the connections it opens to its peers and
- * receives on the connections they open to it.
+ * [int length][length bytes]}, whose first 8 body bytes carry the value {@link MessageLedger}
+ * checks. Each rank sends on the connections it opens to its peers and receives on the
+ * connections they open to it. With an {@code ivshmem} pass-through device attached, messages to
+ * peers whose device path is open go through shared-memory rings instead (the fast path); TCP
+ * stays the fallback path over the VMM-mediated network. The run is its guest's agent
+ * ({@link GuestAgent}): it holds at a barrier, closes and re-opens the device path on request.
  */
-public final class MpiRun extends AbstractRun {
+public final class MpiRun extends AbstractRun implements GuestAgent {
 
     private static final Logger LOG = LoggerFactory.getLogger(MpiRun.class);
 
@@ -65,6 +76,16 @@ public final class MpiRun extends AbstractRun {
     private final long startNanos = System.nanoTime();
     private volatile long iterations;
     private volatile boolean finished;
+    private final MessageLedger ledger;
+    private final AgentInbox inbox = new AgentInbox();
+    /** Cooperation state, written by the rank task only. */
+    private volatile boolean holdRequested;
+    private volatile boolean frozen;
+    private volatile boolean held;
+    /** The open device path (rank task only): the mapped fabric and the rings peers write to us. */
+    private volatile ShmFabric fabric;
+    private volatile String fabricDevice;
+    private final List<In> ringIns = new ArrayList<>();
 
     MpiRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(MpiWorkload.NAME, vm, effective);
@@ -89,6 +110,7 @@ public final class MpiRun extends AbstractRun {
             }
         }
         this.iterations = header.global(G_ITERATIONS);
+        this.ledger = new MessageLedger(header);
         this.payload = ByteBuffer.allocateDirect(messageSize);
         long x = rank * 0x9E3779B97F4A7C15L;
         while (payload.remaining() >= 8) {
@@ -198,6 +220,11 @@ public final class MpiRun extends AbstractRun {
 
     @Override
     protected void closeResources() {
+        inbox.refuseAll("the mpi run on VM '" + vm.id() + "' stopped");
+        ShmFabric f = fabric;
+        if (f != null && rank < ShmFabric.MAX_RANKS) {
+            f.publish(rank, listen, false);
+        }
         close(server);
         for (Out o : outs) {
             close(o.ch);
@@ -232,6 +259,34 @@ public final class MpiRun extends AbstractRun {
         return listen;
     }
 
+    /** Whether messages now go through a pass-through device (the fast path). */
+    public boolean fastPath() {
+        return fabric != null;
+    }
+
+    /** Messages delivered once, gaps found and corrupt values seen (all 0 in a correct run). */
+    public long delivered() {
+        return ledger.delivered();
+    }
+
+    public long lost() {
+        return ledger.lost();
+    }
+
+    public long corrupt() {
+        return ledger.corrupt();
+    }
+
+    /** The rank's result: the sum of the values of every message delivered, in hex. */
+    public String result() {
+        return ledger.values().get("result");
+    }
+
+    @Override
+    public AgentReply handle(AgentRequest request, Duration timeout) {
+        return inbox.ask(request, timeout, "the mpi agent of VM '" + vm.id() + "'");
+    }
+
     /** The number of peers this rank has received a hello from. */
     public int peersHeard() {
         return received.size();
@@ -244,9 +299,10 @@ public final class MpiRun extends AbstractRun {
         boolean connected;
         long retryAt;
         long sent = -1; // highest iteration fully written on this connection
-        final Deque<ByteBuffer[]> queue = new ArrayDeque<>();
-        final Deque<Long> queueIters = new ArrayDeque<>();
+        final Deque<Queued> queue = new ArrayDeque<>();
         int failures;
+        int ringPeer = -1; // the peer rank whose ring epoch we last saw
+        long ringEpoch;
 
         Out(InetSocketAddress address) {
             this.address = address;
@@ -255,8 +311,10 @@ public final class MpiRun extends AbstractRun {
         void enqueue(long iter) {
             ByteBuffer head = ByteBuffer.allocate(20);
             head.putInt(MSG).putInt(rank).putLong(iter).putInt(messageSize).flip();
-            queue.add(new ByteBuffer[] {head, payload.duplicate()});
-            queueIters.add(iter);
+            ByteBuffer value = ByteBuffer.allocate(8).putLong(0, MessageLedger.value(rank, iter));
+            value.limit(Math.min(8, messageSize));
+            ByteBuffer body = payload.duplicate().position(value.limit());
+            queue.add(new Queued(new ByteBuffer[] {head, value, body}, iter, fastRing(this)));
         }
 
         void broken(long now, IOException e) {
@@ -264,7 +322,6 @@ public final class MpiRun extends AbstractRun {
             ch = null;
             connected = false;
             queue.clear();
-            queueIters.clear();
             sent = -1;
             retryAt = now + RETRY_NANOS;
             if (++failures == 100) {
@@ -274,18 +331,55 @@ public final class MpiRun extends AbstractRun {
         }
     }
 
-    /** One incoming connection, from a peer: its messages arrive here. */
+    /** A message (or hello) waiting to be written, and the ring it goes through (null: TCP). */
+    private record Queued(ByteBuffer[] bufs, long iter, ShmRing ring) {
+    }
+
+    /** One incoming stream from a peer, a TCP connection or a ring: its messages arrive here. */
     private static final class In {
         final SocketChannel ch;
+        final ShmRing ring;
         int peer = -1;
         final ByteBuffer head = ByteBuffer.allocate(20);
+        final ByteBuffer value = ByteBuffer.allocate(8);
         long iter;
         long bodyLeft;
+        long bodyLength;
 
         In(SocketChannel ch) {
             this.ch = ch;
+            this.ring = null;
             head.limit(8);
         }
+
+        /** A ring from a known peer: no hello. */
+        In(ShmRing ring, int peer) {
+            this.ch = null;
+            this.ring = ring;
+            this.peer = peer;
+            head.limit(20);
+        }
+
+        int read(ByteBuffer dst) throws IOException {
+            return ring != null ? ring.read(dst) : ch.read(dst);
+        }
+
+        /** A ring whose bytes make no sense (a writer cut off mid-message): drop them, the writer resends. */
+        void resync() {
+            ring.reopenReader();
+            head.clear().limit(20);
+            bodyLeft = 0;
+        }
+    }
+
+    /** The ring to this Out's peer when both device paths are open, else null (TCP). */
+    private ShmRing fastRing(Out o) {
+        ShmFabric f = fabric;
+        if (f == null || rank >= ShmFabric.MAX_RANKS) {
+            return null;
+        }
+        int peer = f.openRankAt(o.address.getPort());
+        return peer < 0 || peer == rank ? null : f.ring(rank, peer);
     }
 
     private final class Rank implements GuestTask {
@@ -298,13 +392,20 @@ public final class MpiRun extends AbstractRun {
         private long acc = header.global(G_ACC);
         private long spent;
         private boolean exchanging;
+        private boolean started;
 
         @Override
         public boolean step() {
             long start = System.nanoTime();
             long deadline = start + STEP_BUDGET_NANOS;
+            if (!started) {
+                started = true;
+                passthrough().ifPresent(d -> openPath(d));
+            }
             boolean progress = pump(start, deadline);
-            if (finished) {
+            held = holding();
+            serveAgent();
+            if (finished || held) {
                 idle(progress);
                 return true;
             }
@@ -337,6 +438,132 @@ public final class MpiRun extends AbstractRun {
                 }
             }
             return true;
+        }
+
+        /**
+         * Whether a hold was asked for and this rank may stop here: between iterations, and no
+         * peer has sent its message of the next one (else that peer waits for ours). Once the
+         * device path is closed the rank stays frozen until resumed.
+         */
+        private boolean holding() {
+            if (!holdRequested || exchanging) {
+                return false;
+            }
+            if (frozen || finished) {
+                return true;
+            }
+            for (long r : received.values()) {
+                if (r >= iterations) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Answers the host's requests in order; a prepare waits until the rank holds. */
+        private void serveAgent() {
+            AgentInbox.Pending p;
+            while ((p = inbox.head()) != null) {
+                if (!answer(p)) {
+                    return;
+                }
+                inbox.answered(p);
+            }
+        }
+
+        private boolean answer(AgentInbox.Pending p) {
+            switch (p.request.action()) {
+                case "prepare" -> {
+                    holdRequested = true;
+                    held = holding();
+                    if (!held) {
+                        return false;
+                    }
+                    p.ok("held at iteration " + iterations, status());
+                }
+                case "close" -> {
+                    if (!held || !Long.toString(iterations).equals(p.argument("iteration"))) {
+                        p.refuse("not held at iteration " + p.argument("iteration") + " (at " + iterations
+                                + (held ? ", held" : ", running") + ")");
+                    } else {
+                        frozen = true;
+                        closePath();
+                        p.ok("device path closed at iteration " + iterations, status());
+                    }
+                }
+                case "detached" -> p.ok("running on the fallback path", status());
+                case "attached" -> {
+                    Optional<DeviceSpec> d = passthrough();
+                    if (d.isEmpty()) {
+                        p.refuse("no ivshmem device is attached");
+                    } else {
+                        openPath(d.get());
+                        p.ok("device path open through " + d.get().id(), status());
+                    }
+                }
+                case "resume" -> {
+                    holdRequested = false;
+                    frozen = false;
+                    held = false;
+                    if (fabric == null) {
+                        passthrough().ifPresent(d -> openPath(d));
+                    }
+                    p.ok("resumed at iteration " + iterations, status());
+                }
+                case "status" -> p.ok(held ? "held" : "running", status());
+                default -> p.refuse("unknown action '" + p.request.action()
+                        + "'; known: prepare, close, detached, attached, resume, status");
+            }
+            return true;
+        }
+
+        private Map<String, String> status() {
+            Map<String, String> m = new java.util.LinkedHashMap<>();
+            m.put("rank", Integer.toString(rank));
+            m.put("iteration", Long.toString(iterations));
+            m.put("held", Boolean.toString(held));
+            m.put("finished", Boolean.toString(finished));
+            m.put("path", fabric != null ? "fast" : "fallback");
+            m.putAll(ledger.values());
+            return m;
+        }
+
+        private Optional<DeviceSpec> passthrough() {
+            return vm.devices().stream()
+                    .filter(d -> d.passthrough() && "ivshmem".equals(d.type()) && d.properties().containsKey("path"))
+                    .findFirst();
+        }
+
+        private void openPath(DeviceSpec d) {
+            closePath();
+            if (rank >= ShmFabric.MAX_RANKS || listen == 0) {
+                return; // only the fallback path: the fabric has no slot for this rank
+            }
+            ShmFabric f = ShmFabric.open(Path.of(d.properties().get("path")));
+            for (int r = 0; r < ShmFabric.MAX_RANKS; r++) {
+                if (r != rank) {
+                    ShmRing ring = f.ring(r, rank);
+                    ring.reopenReader();
+                    ringIns.add(new In(ring, r));
+                }
+            }
+            f.publish(rank, listen, true);
+            fabric = f;
+            fabricDevice = d.id();
+            LOG.debug("mpi rank {} on VM {}: fast path open through {}", rank, vm.id(), d.id());
+        }
+
+        private void closePath() {
+            ShmFabric f = fabric;
+            if (f != null) {
+                f.publish(rank, listen, false);
+            }
+            fabric = null;
+            fabricDevice = null;
+            ringIns.clear();
+            for (Out o : outs) {
+                o.ringPeer = -1;
+            }
         }
 
         private void idle(boolean progress) {
@@ -413,9 +640,21 @@ public final class MpiRun extends AbstractRun {
                     continue;
                 }
                 if (o.connected) {
+                    resendIfReopened(o);
+                }
+                if (o.connected) {
                     int w = write(o, now, budget);
                     budget -= w;
                     progress |= w > 0;
+                }
+            }
+            for (In in : ringIns) {
+                int r = read(in, budget);
+                if (r < 0) {
+                    in.resync();
+                } else {
+                    budget -= r;
+                    progress |= r > 0;
                 }
             }
             for (int i = 0; i < ins.size() && System.nanoTime() < deadline + STEP_BUDGET_NANOS; i++) {
@@ -449,6 +688,31 @@ public final class MpiRun extends AbstractRun {
             return true;
         }
 
+        /** A peer that (re)opened its side of our ring dropped what was in it: send the last messages again. */
+        private void resendIfReopened(Out o) {
+            ShmFabric f = fabric;
+            if (f == null || rank >= ShmFabric.MAX_RANKS) {
+                return;
+            }
+            int peer = f.openRankAt(o.address.getPort());
+            if (peer < 0 || peer == rank) {
+                o.ringPeer = -1;
+                return;
+            }
+            long epoch = f.ring(rank, peer).epoch();
+            if (peer == o.ringPeer && epoch == o.ringEpoch) {
+                return;
+            }
+            o.ringPeer = peer;
+            o.ringEpoch = epoch;
+            if (iterations > 0) {
+                o.enqueue(iterations - 1);
+            }
+            if (exchanging) {
+                o.enqueue(iterations);
+            }
+        }
+
         private boolean connect(Out o, long now) {
             if (o.connected) {
                 return false;
@@ -474,8 +738,7 @@ public final class MpiRun extends AbstractRun {
             o.connected = true;
             o.failures = 0;
             ByteBuffer hello = ByteBuffer.allocate(8).putInt(HELLO).putInt(rank).flip();
-            o.queue.add(new ByteBuffer[] {hello});
-            o.queueIters.add(-1L);
+            o.queue.add(new Queued(new ByteBuffer[] {hello}, -1L, null));
             // resend what a restarted peer may have missed; receivers drop duplicates
             if (iterations > 0) {
                 o.enqueue(iterations - 1);
@@ -490,14 +753,15 @@ public final class MpiRun extends AbstractRun {
             int total = 0;
             try {
                 while (!o.queue.isEmpty() && total < budget) {
-                    ByteBuffer[] bufs = o.queue.peek();
-                    long w = o.ch.write(bufs);
+                    Queued q = o.queue.peek();
+                    ByteBuffer[] bufs = q.bufs();
+                    long w = q.ring() != null ? q.ring().write(bufs) : o.ch.write(bufs);
                     total += (int) w;
                     if (bufs[bufs.length - 1].hasRemaining()) {
                         break;
                     }
                     o.queue.poll();
-                    long it = o.queueIters.poll();
+                    long it = q.iter();
                     if (it >= 0) {
                         o.sent = Math.max(o.sent, it);
                     }
@@ -517,8 +781,9 @@ public final class MpiRun extends AbstractRun {
             try {
                 while (total < budget) {
                     if (in.bodyLeft > 0) {
-                        scratch.clear().limit((int) Math.min(scratch.capacity(), in.bodyLeft));
-                        int r = in.ch.read(scratch);
+                        ByteBuffer into = in.value.hasRemaining() ? in.value
+                                : scratch.clear().limit((int) Math.min(scratch.capacity(), in.bodyLeft));
+                        int r = in.read(into);
                         if (r < 0) {
                             return -1;
                         }
@@ -532,7 +797,7 @@ public final class MpiRun extends AbstractRun {
                         }
                         continue;
                     }
-                    int r = in.ch.read(in.head);
+                    int r = in.read(in.head);
                     if (r < 0) {
                         return -1;
                     }
@@ -559,6 +824,8 @@ public final class MpiRun extends AbstractRun {
                     }
                     in.head.clear().limit(20);
                     in.bodyLeft = len;
+                    in.bodyLength = len;
+                    in.value.clear().limit((int) Math.min(8, len));
                     if (len == 0) {
                         delivered(in);
                     }
@@ -573,6 +840,7 @@ public final class MpiRun extends AbstractRun {
         }
 
         private void delivered(In in) {
+            ledger.deliver(in.peer, in.iter, in.bodyLength >= 8 ? in.value.getLong(0) : null);
             received.merge(in.peer, in.iter, Math::max);
         }
     }
