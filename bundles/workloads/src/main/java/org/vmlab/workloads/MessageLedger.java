@@ -18,7 +18,9 @@ final class MessageLedger {
     static final int G_CORRUPT = 7;
     static final int G_NEXT = 8;
     /** Peers with a rank at or above this are delivered but not checked. */
-    static final int CHECKED_RANKS = 40;
+    static final int CHECKED_RANKS = 32;
+    /** The agent's hold state (0 running, 1 hold asked, 2 frozen with the device path closed), after the ledger. */
+    static final int G_HOLD = G_NEXT + CHECKED_RANKS;
 
     private final GuestHeader header;
 

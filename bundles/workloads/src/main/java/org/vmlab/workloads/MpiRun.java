@@ -111,6 +111,10 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
         }
         this.iterations = header.global(G_ITERATIONS);
         this.ledger = new MessageLedger(header);
+        // the hold travels with the guest: a migrated or restored rank waits for the coordinator's resume
+        long hold = header.global(MessageLedger.G_HOLD);
+        this.holdRequested = hold >= 1;
+        this.frozen = hold == 2;
         this.payload = ByteBuffer.allocateDirect(messageSize);
         long x = rank * 0x9E3779B97F4A7C15L;
         while (payload.remaining() >= 8) {
@@ -475,6 +479,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             switch (p.request.action()) {
                 case "prepare" -> {
                     holdRequested = true;
+                    header.setGlobal(MessageLedger.G_HOLD, frozen ? 2 : 1);
                     held = holding();
                     if (!held) {
                         return false;
@@ -487,6 +492,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                                 + (held ? ", held" : ", running") + ")");
                     } else {
                         frozen = true;
+                        header.setGlobal(MessageLedger.G_HOLD, 2);
                         closePath();
                         p.ok("device path closed at iteration " + iterations, status());
                     }
@@ -505,6 +511,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                     holdRequested = false;
                     frozen = false;
                     held = false;
+                    header.setGlobal(MessageLedger.G_HOLD, 0);
                     if (fabric == null) {
                         passthrough().ifPresent(d -> openPath(d));
                     }
