@@ -188,6 +188,23 @@ public final class DefaultJobCoordinator implements JobCoordinator {
     }
 
     @Override
+    public DeviceSpec detach(String vmId, String deviceId, Duration timeout) {
+        Vm vm = resolve(List.of(vmId)).get(0);
+        DeviceSpec d = vm.devices().stream().filter(x -> x.id().equals(deviceId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("VM '" + vmId + "' has no device '" + deviceId + "'; it has "
+                        + vm.devices().stream().map(DeviceSpec::id).toList()));
+        devices().provider(vm).detach(vm, deviceId, timeout);
+        agents().resumeQuietly(List.of(vm));
+        return d;
+    }
+
+    @Override
+    public void attach(String vmId, DeviceSpec device, Duration timeout) {
+        Vm vm = resolve(List.of(vmId)).get(0);
+        devices().provider(vm).attach(vm, device, timeout);
+    }
+
+    @Override
     public JobReport checkpoint(List<String> vms, java.nio.file.Path dir, Duration timeout, Consumer<JobPhase> progress) {
         return new JobCheckpoints(this).checkpoint(resolve(vms), dir, timeout, new Timeline(progress));
     }

@@ -6,9 +6,11 @@ import java.util.Map;
 /**
  * Exactly-once bookkeeping of an MPI rank, kept in guest memory (header globals) so it travels
  * with the VM through migration, checkpoint and restart. Per peer rank it holds the next
- * iteration expected; a message below it is a retransmission (dropped, counted), above it a gap
- * (counted as lost). Each delivered message carries a value that only its sender and iteration
- * determine; their sum is the rank's result, equal in every run that delivers every message once.
+ * iteration expected and a window of the 64 after it that arrived early (a path switch may
+ * reorder two messages); a message already seen is a retransmission (dropped, counted), one
+ * beyond the window counts the gap as lost. Each delivered message carries a value that only its
+ * sender and iteration determine; their sum is the rank's result, equal in every run that
+ * delivers every message once.
  */
 final class MessageLedger {
     static final int G_DELIVERED = 3;
@@ -18,9 +20,10 @@ final class MessageLedger {
     static final int G_CORRUPT = 7;
     static final int G_NEXT = 8;
     /** Peers with a rank at or above this are delivered but not checked. */
-    static final int CHECKED_RANKS = 32;
+    static final int CHECKED_RANKS = 16;
+    static final int G_EARLY = G_NEXT + CHECKED_RANKS;
     /** The agent's hold state (0 running, 1 hold asked, 2 frozen with the device path closed), after the ledger. */
-    static final int G_HOLD = G_NEXT + CHECKED_RANKS;
+    static final int G_HOLD = G_EARLY + CHECKED_RANKS;
 
     private final GuestHeader header;
 
@@ -50,14 +53,31 @@ final class MessageLedger {
             return true;
         }
         long next = header.global(G_NEXT + peer);
-        if (iteration < next) {
+        long early = header.global(G_EARLY + peer);
+        long ahead = iteration - next - 1;
+        if (iteration < next || (ahead >= 0 && ahead < 64 && (early >>> ahead & 1) != 0)) {
             add(G_DROPPED, 1);
             return false;
         }
-        if (iteration > next) {
-            add(G_LOST, iteration - next);
+        if (iteration == next) {
+            next++;
+            boolean seen;
+            do {
+                seen = (early & 1) != 0;
+                early >>>= 1;
+                if (seen) {
+                    next++;
+                }
+            } while (seen);
+        } else if (ahead < 64) {
+            early |= 1L << ahead;
+        } else {
+            add(G_LOST, iteration - next - Long.bitCount(early));
+            next = iteration + 1;
+            early = 0;
         }
-        header.setGlobal(G_NEXT + peer, iteration + 1);
+        header.setGlobal(G_NEXT + peer, next);
+        header.setGlobal(G_EARLY + peer, early);
         add(G_DELIVERED, 1);
         add(G_RESULT, expected);
         return true;
@@ -71,8 +91,16 @@ final class MessageLedger {
         return header.global(G_DELIVERED);
     }
 
+    /** Messages skipped for good plus those missing now below the latest one from each peer. */
     long lost() {
-        return header.global(G_LOST);
+        long open = 0;
+        for (int p = 0; p < CHECKED_RANKS; p++) {
+            long early = header.global(G_EARLY + p);
+            if (early != 0) {
+                open += 64 - Long.numberOfLeadingZeros(early) + 1 - Long.bitCount(early);
+            }
+        }
+        return header.global(G_LOST) + open;
     }
 
     long corrupt() {

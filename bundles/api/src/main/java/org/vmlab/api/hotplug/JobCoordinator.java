@@ -32,4 +32,20 @@ public interface JobCoordinator {
      * them from the checkpoint.
      */
     JobReport restart(Path dir, Duration timeout, Consumer<JobPhase> progress);
+
+    /**
+     * Detaches one device of one VM through the {@link DeviceHotplug} that handles the VM (its
+     * guest agent, if any, releasing the device first).
+     *
+     * @return the device detached, to attach again later
+     * @throws IllegalArgumentException if there is no such VM or device
+     */
+    org.vmlab.api.vm.DeviceSpec detach(String vmId, String deviceId, Duration timeout);
+
+    /**
+     * Attaches a device to one VM through the {@link DeviceHotplug} that handles the VM.
+     *
+     * @throws IllegalArgumentException if there is no such VM, or it has a device of that id
+     */
+    void attach(String vmId, org.vmlab.api.vm.DeviceSpec device, Duration timeout);
 }
