@@ -39,7 +39,7 @@ import org.vmlab.api.vm.VmState;
  * do the VMM work for all VMs at once, attach, resume; each phase timed. Checkpoint and restart
  * are in {@link JobCheckpoints}.
  */
-@Component(property = {"vmlab.family=hotplug", "vmlab.name=job-coordinator",
+@Component(property = {"vmlab.family=hotplug", "vmlab.name=job-coordinator", "service.ranking:Integer=100",
         "vmlab.description=Coordinated migration, checkpoint and restart of the VMs of a job (SymVirt)"})
 public final class DefaultJobCoordinator implements JobCoordinator {
     /** How long one VM's migration may take before the job gives up waiting for it. */
