@@ -102,7 +102,7 @@ class HotplugIT {
         JsonNode migrated = json(args.toArray(String[]::new));
         assertTimeline(migrated, "quiesce", "detach", "migrate", "attach", "resume");
         assertEquals(RANKS, migrated.get("migrations").size());
-        migrated.get("migrations").forEach(m -> assertEquals("COMPLETED", m.get("status").asText(), m.toString()));
+        migrated.get("migrations").forEach(m -> assertEquals("completed", m.get("status").asText(), m.toString()));
         List<String> now = new ArrayList<>();
         migrated.get("vms").forEach(v -> now.add(v.asText()));
 
