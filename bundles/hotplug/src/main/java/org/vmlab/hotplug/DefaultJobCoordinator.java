@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ import org.vmlab.api.hotplug.JobPhase;
 import org.vmlab.api.hotplug.JobReport;
 import org.vmlab.api.migration.Migration;
 import org.vmlab.api.migration.MigrationListener;
+import org.vmlab.api.migration.MigrationPhase;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.MigrationService;
@@ -112,32 +114,44 @@ public final class DefaultJobCoordinator implements JobCoordinator {
         }
         List<Vm> vms = resolve(plan.vms());
         Timeline t = new Timeline(progress);
-        JobAgents agents = agents();
-        Quiesced q = Quiesced.enter(vms, agents, devices(), plan.timeout(), t);
+        Quiesced q = Quiesced.enter(vms, agents(), devices(), plan.timeout(), t);
 
+        // the job goes on as soon as every VM runs at its destination: with postcopy that is the
+        // switchover, while the rest of its memory still follows in the background
         long m0 = t.now();
-        Map<Vm, Object> outcomes = Parallel.run(vms, vm -> migrateOne(service, vm, plan, t));
-        t.record("migrate", JobPhase.JOB, m0, plan.engine() == null ? "default engine" : plan.engine());
+        Map<Vm, Object> started = Parallel.run(vms, vm -> startAndAwaitSwitch(service, vm, plan));
+        t.record("migrate", JobPhase.JOB, m0, (plan.engine() == null ? "default engine" : plan.engine())
+                + ": every VM runs at its destination");
 
-        List<MigrationReport> reports = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         Map<Vm, List<DeviceSpec>> whereNow = new LinkedHashMap<>();
         for (Vm vm : vms) {
-            Object o = outcomes.get(vm);
             Vm now = vm;
-            if (o instanceof MigrationReport r) {
-                reports.add(r);
-                if (r.status() == MigrationStatus.COMPLETED) {
+            if (started.get(vm) instanceof Migration m) {
+                MigrationStatus s = m.status();
+                if (s == MigrationStatus.COMPLETED || s == MigrationStatus.POSTCOPY_ACTIVE) {
                     now = moved(vm);
-                } else {
-                    failures.add(vm.id() + ": " + r.status().name().toLowerCase() + " (" + r.failureReason() + ")");
                 }
-            } else if (o instanceof Parallel.Failure f) {
+            } else if (started.get(vm) instanceof Parallel.Failure f) {
                 failures.add(vm.id() + ": " + f.error().getMessage());
             }
             whereNow.put(now, q.detached().get(vm));
         }
-        JobReport report = q.leave(whereNow, "migrate", reports);
+        JobReport report = q.leave(whereNow, "migrate", () -> {
+            List<MigrationReport> reports = new ArrayList<>();
+            for (Vm vm : vms) {
+                if (started.get(vm) instanceof Migration m) {
+                    MigrationReport r = await(m, vm);
+                    reports.add(r);
+                    t.record("migrate", vm.id(), t.now() - r.totalTimeMs() * 1_000_000, r.engine() + " "
+                            + r.status().name().toLowerCase() + ", downtime " + r.downtimeMs() + " ms, total " + r.totalTimeMs() + " ms");
+                    if (r.status() != MigrationStatus.COMPLETED) {
+                        failures.add(vm.id() + ": " + r.status().name().toLowerCase() + " (" + r.failureReason() + ")");
+                    }
+                }
+            }
+            return reports;
+        });
         if (!failures.isEmpty()) {
             throw new VmlabException("the job was resumed, but " + failures.size() + " of " + vms.size()
                     + " VMs did not migrate: " + String.join("; ", failures));
@@ -145,25 +159,42 @@ public final class DefaultJobCoordinator implements JobCoordinator {
         return report;
     }
 
-    private MigrationReport migrateOne(MigrationService service, Vm vm, JobMigrationPlan plan, Timeline t) {
-        long start = t.now();
+    /** Starts a VM's migration; returns once the VM runs at the destination or the migration ended. */
+    private Migration startAndAwaitSwitch(MigrationService service, Vm vm, JobMigrationPlan plan) {
+        CompletableFuture<Void> switched = new CompletableFuture<>();
         MigrationPlan p = MigrationPlan.builder(vm.id()).engine(plan.engine()).options(plan.options())
                 .verify(plan.verify()).build();
-        Migration m = service.start(p, MigrationListener.NONE);
-        MigrationReport r;
+        Migration m = service.start(p, new MigrationListener() {
+            @Override
+            public void onPhase(MigrationPhase phase) {
+                if (phase == MigrationPhase.POSTCOPY) {
+                    switched.complete(null);
+                }
+            }
+        });
+        m.result().whenComplete((r, e) -> switched.complete(null));
         try {
-            r = m.result().toCompletableFuture().get(MIGRATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            switched.get(MIGRATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             m.cancel();
             Thread.currentThread().interrupt();
             throw new VmlabException("interrupted: migration of VM '" + vm.id() + "' cancelled");
         } catch (ExecutionException | TimeoutException e) {
             m.cancel();
+            throw new VmlabException("migration of VM '" + vm.id() + "' did not switch over: " + e.getMessage(), e);
+        }
+        return m;
+    }
+
+    private static MigrationReport await(Migration m, Vm vm) {
+        try {
+            return m.result().toCompletableFuture().get(MIGRATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmlabException("interrupted while migration of VM '" + vm.id() + "' ends");
+        } catch (ExecutionException | TimeoutException e) {
             throw new VmlabException("migration of VM '" + vm.id() + "' did not end: " + e.getMessage(), e);
         }
-        t.record("migrate", vm.id(), start, r.engine() + " " + r.status().name().toLowerCase() + ", downtime "
-                + r.downtimeMs() + " ms, total " + r.totalTimeMs() + " ms");
-        return r;
     }
 
     /** The VM of the same name that a local migration created (the source is gone). */
@@ -173,7 +204,7 @@ public final class DefaultJobCoordinator implements JobCoordinator {
         while (System.nanoTime() < deadline) {
             for (Vm v : directory.vms()) {
                 if (v != source && v.spec().name().equals(name)
-                        && (v.state() == VmState.RUNNING || v.state() == VmState.PAUSED)) {
+                        && (v.state() == VmState.RUNNING || v.state() == VmState.PAUSED || v.state() == VmState.MIGRATING)) {
                     return v;
                 }
             }

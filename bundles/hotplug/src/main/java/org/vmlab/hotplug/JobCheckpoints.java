@@ -64,7 +64,7 @@ final class JobCheckpoints {
         }
         manifest.setProperty("vms", String.join(",", names));
         Map<Vm, List<DeviceSpec>> back = new LinkedHashMap<>(q.detached());
-        JobReport report = q.leave(back, "checkpoint", List.of());
+        JobReport report = q.leave(back, "checkpoint", List::of);
         manifest.setProperty("barrier", Long.toString(report.barrier()));
         if (!failures.isEmpty()) {
             throw new VmlabException("the job was resumed, but the checkpoint in " + dir + " is incomplete: "

@@ -74,7 +74,8 @@ final class Quiesced {
      * Attaches the devices to the VMs where they are now (a moved VM gets its device on the
      * destination) and resumes every rank; a failed attach leaves that rank on the fallback path.
      */
-    JobReport leave(Map<Vm, List<DeviceSpec>> whereNow, String operation, List<MigrationReport> migrations) {
+    JobReport leave(Map<Vm, List<DeviceSpec>> whereNow, String operation,
+                    java.util.function.Supplier<List<MigrationReport>> migrations) {
         long a0 = timeline.now();
         String attachNote = "";
         try {
@@ -89,7 +90,8 @@ final class Quiesced {
         Map<String, Map<String, String>> ranks = agents.resume(now, timeout);
         timeline.record("resume", JobPhase.JOB, r0, ranks.size() + " agents resumed");
         long downtime = (timeline.now() - heldSince) / 1_000_000;
+        List<MigrationReport> reports = migrations.get(); // postcopy may still be pulling pages: wait for the end
         return new JobReport(operation, now.stream().map(Vm::id).toList(), timeline.phases(), timeline.totalMs(),
-                downtime, barrier, migrations, ranks);
+                downtime, barrier, reports, ranks);
     }
 }

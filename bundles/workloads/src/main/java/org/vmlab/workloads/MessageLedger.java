@@ -24,6 +24,8 @@ final class MessageLedger {
     static final int G_EARLY = G_NEXT + CHECKED_RANKS;
     /** The agent's hold state (0 running, 1 hold asked, 2 frozen with the device path closed), after the ledger. */
     static final int G_HOLD = G_EARLY + CHECKED_RANKS;
+    /** Bit 0: the rank's memory is filled with data (see {@link PrivateMemory}). */
+    static final int G_FILLED = G_HOLD + 1;
 
     private final GuestHeader header;
 

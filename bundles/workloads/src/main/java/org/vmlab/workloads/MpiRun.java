@@ -392,6 +392,8 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
         private final long count = header.staticWord(S_DATA_COUNT);
         private final ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
         private final ByteBuffer probe = ByteBuffer.allocate(64);
+        /** The footprint: the compute loop's memory, filled with data before the first iteration. */
+        private final PrivateMemory footprint = new PrivateMemory(mem, header, MessageLedger.G_FILLED, 0, first, count);
         private long cursor = header.global(G_CURSOR);
         private long acc = header.global(G_ACC);
         private long spent;
@@ -411,6 +413,10 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             serveAgent();
             if (finished || held) {
                 idle(progress);
+                return true;
+            }
+            if (!footprint.ready()) {
+                footprint.fillStep();
                 return true;
             }
             if (!exchanging) {
