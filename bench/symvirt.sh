@@ -4,7 +4,7 @@
 # postcopy migration against the footprint, phase costs, checkpoint/restart. Needs
 # `mvn -B install -DskipTests` first. Guest memory goes to /dev/shm: 4 ranks x footprint x 2 during
 # a migration must fit (4G per VM needs ~34 GiB).
-#   bench/symvirt.sh [FOOTPRINT...]     e.g. bench/symvirt.sh 256M 1G 2G 4G   (default 256M 1G)
+#   bench/symvirt.sh [--paths-only|--no-paths] [FOOTPRINT...]   e.g. 256M 1G 2G 4G (default 256M 1G)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/java-17-openjdk-amd64 ]; then

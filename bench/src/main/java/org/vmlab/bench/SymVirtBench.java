@@ -42,7 +42,8 @@ import org.vmlab.workloads.MpiWorkload;
  * of a coordinated precopy and postcopy migration against the footprint; the phase costs; the
  * checkpoint and restart times. Every run checks that every message was delivered once.
  *
- * <p>Arguments: footprints per VM (e.g. {@code 256M 1G 4G}); default {@code 256M 1G}.
+ * <p>Arguments: footprints per VM (e.g. {@code 256M 1G 4G}; default {@code 256M 1G});
+ * {@code --paths-only} (no footprint runs), {@code --no-paths}.
  */
 public final class SymVirtBench {
     private static final int RANKS = 4;
@@ -63,32 +64,7 @@ public final class SymVirtBench {
         backend.registerWorkload("mpi", new MpiWorkload());
         receiver = new MigrationReceiver(n -> "emu".equals(n) ? backend : null,
                 MigrationReceiver.Settings.loopback(dir.resolve("secret")).withTimeout(Duration.ofMinutes(5)));
-        VmDirectory directory = new VmDirectory() {
-            @Override
-            public List<Vm> vms() {
-                return backend.vms();
-            }
-
-            @Override
-            public Optional<Vm> find(String id) {
-                return backend.find(id);
-            }
-
-            @Override
-            public Vm create(VmSpec spec) {
-                return backend.create(spec);
-            }
-
-            @Override
-            public Vm restore(Path snapshot, String b) {
-                return backend.restore(snapshot);
-            }
-
-            @Override
-            public List<String> backends() {
-                return List.of("emu");
-            }
-        };
+        VmDirectory directory = backend.directory();
         DefaultMigrationService migrations = new DefaultMigrationService(directory);
         migrations.addEngine("precopy", 100, new PrecopyEngine(receiver));
         migrations.addEngine("postcopy", 50, new PostcopyEngine(receiver));
@@ -104,13 +80,18 @@ public final class SymVirtBench {
 
     public static void main(String[] args) throws Exception {
         List<Long> footprints = new ArrayList<>();
+        boolean paths = true;
         for (String a : args.length == 0 ? new String[] {"256M", "1G"} : args) {
-            footprints.add(parse(a));
+            if (a.equals("--no-paths")) {
+                paths = false;
+            } else if (!a.equals("--paths-only")) {
+                footprints.add(parse(a));
+            }
         }
         Path dir = Files.createTempDirectory("vmlab-symvirt-");
         SymVirtBench b = new SymVirtBench(dir);
         try {
-            b.run(footprints);
+            b.run(footprints, paths);
         } finally {
             b.backend.close();
             b.receiver.close();
@@ -122,28 +103,48 @@ public final class SymVirtBench {
         }
     }
 
-    private void run(List<Long> footprints) throws Exception {
+    private void run(List<Long> footprints, boolean paths) throws Exception {
         System.out.printf("symvirt: %d-rank mpi job, emu, one JVM, %d processors%n", RANKS, Runtime.getRuntime().availableProcessors());
-        paths();
+        if (paths) {
+            paths();
+        }
         for (long f : footprints) {
             footprint(f);
         }
     }
 
-    /** Message path and normal operation: compute-free exchange, then a compute-bound job. */
+    /**
+     * Message path and normal operation, each side measured three times, alternating, median
+     * reported (the machine may be shared): compute-free exchanges of small and large messages,
+     * then a compute-bound job with the device against one that never had it.
+     */
     private void paths() throws Exception {
-        double fast = rate(job(true, 64 * MIB, 16 * MIB, "0", "256K"), 3000);
-        destroyAll();
-        double fallback = rate(job(false, 64 * MIB, 16 * MIB, "0", "256K"), 3000);
-        destroyAll();
-        System.out.printf("message path (256 KiB to each of 3 peers per iteration, no compute): fast path %.0f it/s"
-                + " | baseline fallback (TCP over loopback) %.0f it/s | x%.2f%n", fast, fallback, fast / fallback);
-        double with = rate(job(true, 64 * MIB, 16 * MIB, "5", "64K"), 3000);
-        destroyAll();
-        double without = rate(job(false, 64 * MIB, 16 * MIB, "5", "64K"), 3000);
-        destroyAll();
+        for (String size : List.of("4K", "256K")) {
+            double[] m = alternate(() -> job(true, 64 * MIB, 16 * MIB, "0", size), () -> job(false, 64 * MIB, 16 * MIB, "0", size));
+            System.out.printf("message path (%s to each of 3 peers per iteration, no compute): fast path %.0f it/s"
+                    + " | baseline fallback (TCP over loopback) %.0f it/s | x%.2f%n", size, m[0], m[1], m[0] / m[1]);
+        }
+        double[] n = alternate(() -> job(true, 64 * MIB, 16 * MIB, "5", "64K"), () -> job(false, 64 * MIB, 16 * MIB, "5", "64K"));
         System.out.printf("normal operation (5 ms compute, 64 KiB messages): device attached %.1f it/s"
-                + " | baseline never had a device %.1f it/s | overhead %.1f%%%n", with, without, 100 * (without - with) / without);
+                + " | baseline never had a device %.1f it/s | overhead %.1f%%%n", n[0], n[1], 100 * (n[1] - n[0]) / n[1]);
+    }
+
+    /** Medians of three alternating 2-second runs of each job. */
+    private double[] alternate(JobFactory a, JobFactory b) throws Exception {
+        double[][] r = new double[2][3];
+        for (int i = 0; i < 3; i++) {
+            r[0][i] = rate(a.start(), 2000);
+            destroyAll();
+            r[1][i] = rate(b.start(), 2000);
+            destroyAll();
+        }
+        java.util.Arrays.sort(r[0]);
+        java.util.Arrays.sort(r[1]);
+        return new double[] {r[0][1], r[1][1]};
+    }
+
+    private interface JobFactory {
+        List<Vm> start() throws IOException;
     }
 
     private void footprint(long footprint) throws Exception {

@@ -49,7 +49,7 @@ public final class JobTestNode implements AutoCloseable {
         backend.registerWorkload("mpi", mpi);
         receiver = new MigrationReceiver(name -> "emu".equals(name) ? backend : null,
                 MigrationReceiver.Settings.loopback(dir.resolve("secret/transport.secret")).withTimeout(Duration.ofSeconds(60)));
-        VmDirectory directory = directory(backend);
+        VmDirectory directory = backend.directory();
         migrations = new DefaultMigrationService(directory);
         migrations.addEngine("precopy", 100, new PrecopyEngine(receiver));
         migrations.addEngine("postcopy", 50, new PostcopyEngine(receiver));
@@ -60,35 +60,6 @@ public final class JobTestNode implements AutoCloseable {
         coordinator.addHotplug(hotplug);
         coordinator.addChannel(agents);
         coordinator.setMigrations(migrations);
-    }
-
-    static VmDirectory directory(EmuBackend backend) {
-        return new VmDirectory() {
-            @Override
-            public List<Vm> vms() {
-                return backend.vms();
-            }
-
-            @Override
-            public Optional<Vm> find(String id) {
-                return backend.find(id);
-            }
-
-            @Override
-            public Vm create(VmSpec spec) {
-                return backend.create(spec);
-            }
-
-            @Override
-            public Vm restore(Path snapshot, String b) {
-                return backend.restore(snapshot);
-            }
-
-            @Override
-            public List<String> backends() {
-                return List.of("emu");
-            }
-        };
     }
 
     /**

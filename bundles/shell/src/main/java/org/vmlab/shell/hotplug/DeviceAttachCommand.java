@@ -4,28 +4,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.Vm;
-import org.vmlab.shell.support.Json;
-import org.vmlab.shell.support.VmCompleter;
 
 @Service
 @Command(scope = "device", name = "attach", description = "Hot-plugs a device into a running VM: the one of that id in the VM's spec, "
         + "or a new one given with --type. The guest agent (if any) opens its path.")
-public class DeviceAttachCommand extends HotplugAction {
-
-    @Argument(index = 0, name = "vm", required = true, description = "VM id")
-    @Completion(VmCompleter.class)
-    String vm;
-
-    @Argument(index = 1, name = "device", required = true, description = "Device id")
-    @Completion(DeviceCompleter.class)
-    String device;
+public class DeviceAttachCommand extends DeviceAction {
 
     @Option(name = "--type", description = "Device type of a device not in the spec, e.g. ivshmem")
     String type;
@@ -57,9 +45,7 @@ public class DeviceAttachCommand extends HotplugAction {
         }
         long start = System.nanoTime();
         coordinator().attach(vm, d, timeout());
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        print(Json.object("vm", vm, "device", d.id(), "type", d.type(), "millis", ms),
-                "Attached " + d.type() + " device " + d.id() + " to " + vm + " in " + ms + " ms");
+        done("Attached", d.type(), start);
         return null;
     }
 }
