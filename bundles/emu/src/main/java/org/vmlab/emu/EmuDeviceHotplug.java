@@ -65,9 +65,7 @@ public final class EmuDeviceHotplug implements DeviceHotplug {
         GuestCooperation a = agent;
         boolean cooperating = a != null && a.isAgentConnected(vm);
         if (cooperating) {
-            AgentReply held = ask(a, vm, AgentRequest.of(PassthroughModel.PREPARE), deadline);
-            ask(a, vm, new AgentRequest(PassthroughModel.CLOSE, Map.of("device", deviceId,
-                    "iteration", held.values().getOrDefault("iteration", ""))), deadline);
+            release(a, vm, deviceId, deadline);
         }
         PassthroughModel.sleep(PassthroughModel.detachTime(device), deadline, "detach", vm, deviceId);
         emu.unplug(deviceId);
@@ -90,6 +88,33 @@ public final class EmuDeviceHotplug implements DeviceHotplug {
         if (a != null && a.isAgentConnected(vm)) {
             ask(a, vm, new AgentRequest(PassthroughModel.ATTACHED, Map.of("device", device.id())), deadline);
         }
+    }
+
+    /**
+     * Has the agent hold and close the device path. A rank may hold and then move one iteration
+     * on (a peer's message for it arrived), so its close at the old barrier is refused: hold again.
+     */
+    private static void release(GuestCooperation a, Vm vm, String deviceId, long deadline) {
+        String refused = "";
+        for (int attempt = 0; attempt < 100; attempt++) {
+            AgentReply held = ask(a, vm, AgentRequest.of(PassthroughModel.PREPARE), deadline);
+            AgentReply closed = a.request(vm, new AgentRequest(PassthroughModel.CLOSE, Map.of("device", deviceId,
+                    "iteration", held.values().getOrDefault("iteration", ""))), remaining(vm, deadline));
+            if (closed.ok()) {
+                return;
+            }
+            refused = closed.message();
+        }
+        throw new VmlabException("the guest agent of VM '" + vm.id() + "' did not hold still to release device '"
+                + deviceId + "': " + refused);
+    }
+
+    private static Duration remaining(Vm vm, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new VmlabException("timed out while the guest agent of VM '" + vm.id() + "' released its device");
+        }
+        return Duration.ofNanos(left);
     }
 
     private static AgentReply ask(GuestCooperation a, Vm vm, AgentRequest request, long deadline) {

@@ -67,7 +67,16 @@ class JobCoordinatorTest {
     private List<String> results(String prefix) {
         List<String> out = new ArrayList<>();
         for (String name : names(prefix)) {
-            await(name + " finished", 60_000, () -> node.rank(name).map(MpiRun::finished).orElse(false));
+            try {
+                await(name + " finished", 30_000, () -> node.rank(name).map(MpiRun::finished).orElse(false));
+            } catch (AssertionError e) {
+                StringBuilder sb = new StringBuilder(e.getMessage());
+                for (String n : names(prefix)) {
+                    node.rank(n).ifPresent(r -> sb.append("\n").append(n).append(": ")
+                            .append(r.handle(org.vmlab.api.hotplug.AgentRequest.of("status"), T).values()));
+                }
+                throw new AssertionError(sb.toString(), e);
+            }
             MpiRun r = node.rank(name).orElseThrow();
             assertEquals(0, r.lost(), "no message lost on " + name);
             assertEquals(0, r.corrupt(), "no corrupt message on " + name);
@@ -187,6 +196,21 @@ class JobCoordinatorTest {
         await("the job goes on", 20_000, () -> node.iterations("job0") > now + 100);
         assertTrue(node.rank("job0").orElseThrow().fastPath(), "still on the fast path");
         assertEquals(0, node.rank("job1").orElseThrow().lost());
+    }
+
+    @Test
+    void oneRankDetachesItsDeviceAndTheJobGoesOnOverTheFallbackPath() throws Exception {
+        List<String> expected = reference();
+        node.job("job", RANKS, true, 32 * JobTestNode.MIB, Map.of("iterations", "" + N));
+        await("progress", 20_000, () -> node.iterations("job1") > 200);
+        var device = node.coordinator.detach("job1", "ib0", T);
+        assertFalse(node.rank("job1").orElseThrow().fastPath());
+        long at = node.iterations("job1");
+        await("progress on the fallback path", 20_000, () -> node.iterations("job1") > at + 100);
+        node.coordinator.attach("job1", device, T);
+        assertTrue(node.rank("job1").orElseThrow().fastPath());
+        assertThrows(IllegalArgumentException.class, () -> node.coordinator.detach("job1", "nope", T));
+        assertEquals(expected, results("job"), "the same result with a path switch in the middle");
     }
 
     static void await(String what, long timeoutMillis, BooleanSupplier condition) {

@@ -85,7 +85,9 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
     /** The open device path (rank task only): the mapped fabric and the rings peers write to us. */
     private volatile ShmFabric fabric;
     private volatile String fabricDevice;
+    /** The rings peers write to this rank, kept and drained while the path is closed. */
     private final List<In> ringIns = new ArrayList<>();
+    private volatile ShmFabric mapped;
 
     MpiRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(MpiWorkload.NAME, vm, effective);
@@ -318,7 +320,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             ByteBuffer value = ByteBuffer.allocate(8).putLong(0, MessageLedger.value(rank, iter));
             value.limit(Math.min(8, messageSize));
             ByteBuffer body = payload.duplicate().position(value.limit());
-            queue.add(new Queued(new ByteBuffer[] {head, value, body}, iter, fastRing(this)));
+            queue.add(new Queued(new ByteBuffer[] {head, value, body}, iter, fastRing(this), fastPeer(this)));
         }
 
         void broken(long now, IOException e) {
@@ -336,7 +338,11 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
     }
 
     /** A message (or hello) waiting to be written, and the ring it goes through (null: TCP). */
-    private record Queued(ByteBuffer[] bufs, long iter, ShmRing ring) {
+    private record Queued(ByteBuffer[] bufs, long iter, ShmRing ring, int peer) {
+        /** Whether it was meant for a ring but nothing is written yet and the peer closed its path: send it by TCP. */
+        boolean strandedBy(ShmFabric f) {
+            return ring != null && bufs[0].position() == 0 && (f == null || !f.isOpen(peer));
+        }
     }
 
     /** One incoming stream from a peer, a TCP connection or a ring: its messages arrive here. */
@@ -378,12 +384,18 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
 
     /** The ring to this Out's peer when both device paths are open, else null (TCP). */
     private ShmRing fastRing(Out o) {
+        int peer = fastPeer(o);
+        return peer < 0 ? null : fabric.ring(rank, peer);
+    }
+
+    /** The rank of this Out's peer when both device paths are open, else -1. */
+    private int fastPeer(Out o) {
         ShmFabric f = fabric;
         if (f == null || rank >= ShmFabric.MAX_RANKS) {
-            return null;
+            return -1;
         }
         int peer = f.openRankAt(o.address.getPort());
-        return peer < 0 || peer == rank ? null : f.ring(rank, peer);
+        return peer == rank ? -1 : peer;
     }
 
     private final class Rank implements GuestTask {
@@ -467,7 +479,17 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                     return false;
                 }
             }
-            return true;
+            return !midMessage(ringIns) && !midMessage(ins);
+        }
+
+        /** Whether a message is arriving on one of these streams (it may be the one this rank needs). */
+        private boolean midMessage(List<In> streams) {
+            for (In in : streams) {
+                if (in.bodyLeft > 0 || (in.peer >= 0 && in.head.position() > 0)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Answers the host's requests in order; a prepare waits until the rank holds. */
@@ -552,13 +574,20 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             if (rank >= ShmFabric.MAX_RANKS || listen == 0) {
                 return; // only the fallback path: the fabric has no slot for this rank
             }
-            ShmFabric f = ShmFabric.open(Path.of(d.properties().get("path")));
-            for (int r = 0; r < ShmFabric.MAX_RANKS; r++) {
-                if (r != rank) {
-                    ShmRing ring = f.ring(r, rank);
-                    ring.reopenReader();
-                    ringIns.add(new In(ring, r));
+            Path file = Path.of(d.properties().get("path"));
+            ShmFabric f = mapped != null && mapped.file().equals(file) ? mapped : ShmFabric.open(file);
+            if (f != mapped) {
+                // a new run (started, restored, migrated) or another fabric: what is left in the
+                // rings is from before and the senders resend their latest messages
+                ringIns.clear();
+                for (int r = 0; r < ShmFabric.MAX_RANKS; r++) {
+                    if (r != rank) {
+                        ShmRing ring = f.ring(r, rank);
+                        ring.reopenReader();
+                        ringIns.add(new In(ring, r));
+                    }
                 }
+                mapped = f;
             }
             f.publish(rank, listen, true);
             fabric = f;
@@ -573,7 +602,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             }
             fabric = null;
             fabricDevice = null;
-            ringIns.clear();
+            // the rings stay mapped and drained: a peer may have written before it saw the path close
             for (Out o : outs) {
                 o.ringPeer = -1;
             }
@@ -751,7 +780,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             o.connected = true;
             o.failures = 0;
             ByteBuffer hello = ByteBuffer.allocate(8).putInt(HELLO).putInt(rank).flip();
-            o.queue.add(new Queued(new ByteBuffer[] {hello}, -1L, null));
+            o.queue.add(new Queued(new ByteBuffer[] {hello}, -1L, null, -1));
             // resend what a restarted peer may have missed; receivers drop duplicates
             if (iterations > 0) {
                 o.enqueue(iterations - 1);
@@ -767,6 +796,11 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             try {
                 while (!o.queue.isEmpty() && total < budget) {
                     Queued q = o.queue.peek();
+                    if (q.strandedBy(fabric)) {
+                        o.queue.poll();
+                        q = new Queued(q.bufs(), q.iter(), null, -1);
+                        o.queue.addFirst(q);
+                    }
                     ByteBuffer[] bufs = q.bufs();
                     long w = q.ring() != null ? q.ring().write(bufs) : o.ch.write(bufs);
                     total += (int) w;

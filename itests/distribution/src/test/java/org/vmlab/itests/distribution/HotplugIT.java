@@ -67,6 +67,11 @@ class HotplugIT {
 
     @Test
     void coordinatedMigrationCheckpointAndRestartOfAnMpiJob() throws Exception {
+        JsonNode family = json("policy:list", "--family", "hotplug", "--json");
+        List<String> providers = new ArrayList<>();
+        family.forEach(p -> providers.add(p.get("name").asText() + (p.get("isDefault").asBoolean() ? "*" : "")));
+        assertEquals(List.of("job-coordinator*", "emu", "in-jvm-agent"), providers);
+
         int[] ports = new int[RANKS];
         for (int i = 0; i < RANKS; i++) {
             try (ServerSocket s = new ServerSocket(0)) {
