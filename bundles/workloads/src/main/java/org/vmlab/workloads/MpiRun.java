@@ -70,7 +70,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
     private long bindRetryAt;
     private boolean bindWarned;
     private final List<Out> outs = new ArrayList<>();
-    private final List<In> ins = new ArrayList<>();
+    private final List<MessageStream> ins = new ArrayList<>();
     /** Highest iteration received, by peer rank. */
     private final Map<Integer, Long> received = new ConcurrentHashMap<>();
     private final long startNanos = System.nanoTime();
@@ -82,18 +82,14 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
     private volatile boolean holdRequested;
     private volatile boolean frozen;
     private volatile boolean held;
-    /** The open device path (rank task only): the mapped fabric and the rings peers write to us. */
-    private volatile ShmFabric fabric;
-    private volatile String fabricDevice;
-    /** The rings peers write to this rank, kept and drained while the path is closed. */
-    private final List<In> ringIns = new ArrayList<>();
-    private volatile ShmFabric mapped;
+    private final DevicePath path;
 
     MpiRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(MpiWorkload.NAME, vm, effective);
         this.rank = (int) values.integer("rank");
         this.peers = parsePeers(values);
         this.listen = (int) values.integer("listen");
+        this.path = new DevicePath(rank, listen);
         if (!peers.isEmpty() && listen == 0) {
             throw values.bad("listen", "the other ranks need this rank's port when peers are given");
         }
@@ -227,15 +223,12 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
     @Override
     protected void closeResources() {
         inbox.refuseAll("the mpi run on VM '" + vm.id() + "' stopped");
-        ShmFabric f = fabric;
-        if (f != null && rank < ShmFabric.MAX_RANKS) {
-            f.publish(rank, listen, false);
-        }
+        path.close();
         close(server);
         for (Out o : outs) {
             close(o.ch);
         }
-        for (In i : ins) {
+        for (MessageStream i : ins) {
             close(i.ch);
         }
     }
@@ -267,7 +260,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
 
     /** Whether messages now go through a pass-through device (the fast path). */
     public boolean fastPath() {
-        return fabric != null;
+        return path.isOpen();
     }
 
     /** Messages delivered once, gaps found and corrupt values seen (all 0 in a correct run). */
@@ -345,57 +338,15 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
         }
     }
 
-    /** One incoming stream from a peer, a TCP connection or a ring: its messages arrive here. */
-    private static final class In {
-        final SocketChannel ch;
-        final ShmRing ring;
-        int peer = -1;
-        final ByteBuffer head = ByteBuffer.allocate(20);
-        final ByteBuffer value = ByteBuffer.allocate(8);
-        long iter;
-        long bodyLeft;
-        long bodyLength;
-
-        In(SocketChannel ch) {
-            this.ch = ch;
-            this.ring = null;
-            head.limit(8);
-        }
-
-        /** A ring from a known peer: no hello. */
-        In(ShmRing ring, int peer) {
-            this.ch = null;
-            this.ring = ring;
-            this.peer = peer;
-            head.limit(20);
-        }
-
-        int read(ByteBuffer dst) throws IOException {
-            return ring != null ? ring.read(dst) : ch.read(dst);
-        }
-
-        /** A ring whose bytes make no sense (a writer cut off mid-message): drop them, the writer resends. */
-        void resync() {
-            ring.reopenReader();
-            head.clear().limit(20);
-            bodyLeft = 0;
-        }
-    }
-
     /** The ring to this Out's peer when both device paths are open, else null (TCP). */
     private ShmRing fastRing(Out o) {
         int peer = fastPeer(o);
-        return peer < 0 ? null : fabric.ring(rank, peer);
+        return peer < 0 ? null : path.ringTo(peer);
     }
 
     /** The rank of this Out's peer when both device paths are open, else -1. */
     private int fastPeer(Out o) {
-        ShmFabric f = fabric;
-        if (f == null || rank >= ShmFabric.MAX_RANKS) {
-            return -1;
-        }
-        int peer = f.openRankAt(o.address.getPort());
-        return peer == rank ? -1 : peer;
+        return path.openPeer(o.address.getPort());
     }
 
     private final class Rank implements GuestTask {
@@ -479,12 +430,12 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                     return false;
                 }
             }
-            return !midMessage(ringIns) && !midMessage(ins);
+            return !midMessage(path.incoming()) && !midMessage(ins);
         }
 
         /** Whether a message is arriving on one of these streams (it may be the one this rank needs). */
-        private boolean midMessage(List<In> streams) {
-            for (In in : streams) {
+        private boolean midMessage(List<MessageStream> streams) {
+            for (MessageStream in : streams) {
                 if (in.bodyLeft > 0 || (in.peer >= 0 && in.head.position() > 0)) {
                     return true;
                 }
@@ -540,7 +491,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                     frozen = false;
                     held = false;
                     header.setGlobal(MessageLedger.G_HOLD, 0);
-                    if (fabric == null) {
+                    if (!path.isOpen()) {
                         passthrough().ifPresent(d -> openPath(d));
                     }
                     p.ok("resumed at iteration " + iterations, status());
@@ -558,7 +509,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             m.put("iteration", Long.toString(iterations));
             m.put("held", Boolean.toString(held));
             m.put("finished", Boolean.toString(finished));
-            m.put("path", fabric != null ? "fast" : "fallback");
+            m.put("path", path.isOpen() ? "fast" : "fallback");
             m.putAll(ledger.values());
             return m;
         }
@@ -571,38 +522,12 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
 
         private void openPath(DeviceSpec d) {
             closePath();
-            if (rank >= ShmFabric.MAX_RANKS || listen == 0) {
-                return; // only the fallback path: the fabric has no slot for this rank
-            }
-            Path file = Path.of(d.properties().get("path"));
-            ShmFabric f = mapped != null && mapped.file().equals(file) ? mapped : ShmFabric.open(file);
-            if (f != mapped) {
-                // a new run (started, restored, migrated) or another fabric: what is left in the
-                // rings is from before and the senders resend their latest messages
-                ringIns.clear();
-                for (int r = 0; r < ShmFabric.MAX_RANKS; r++) {
-                    if (r != rank) {
-                        ShmRing ring = f.ring(r, rank);
-                        ring.reopenReader();
-                        ringIns.add(new In(ring, r));
-                    }
-                }
-                mapped = f;
-            }
-            f.publish(rank, listen, true);
-            fabric = f;
-            fabricDevice = d.id();
-            LOG.debug("mpi rank {} on VM {}: fast path open through {}", rank, vm.id(), d.id());
+            path.open(Path.of(d.properties().get("path")));
+            LOG.debug("mpi rank {} on VM {}: fast path {} through {}", rank, vm.id(), path.isOpen() ? "open" : "unavailable", d.id());
         }
 
         private void closePath() {
-            ShmFabric f = fabric;
-            if (f != null) {
-                f.publish(rank, listen, false);
-            }
-            fabric = null;
-            fabricDevice = null;
-            // the rings stay mapped and drained: a peer may have written before it saw the path close
+            path.close();
             for (Out o : outs) {
                 o.ringPeer = -1;
             }
@@ -668,7 +593,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                     try {
                         c.configureBlocking(false);
                         c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                        ins.add(new In(c));
+                        ins.add(new MessageStream(c));
                         progress = true;
                     } catch (IOException e) {
                         close(c);
@@ -690,7 +615,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                     progress |= w > 0;
                 }
             }
-            for (In in : ringIns) {
+            for (MessageStream in : path.incoming()) {
                 int r = read(in, budget);
                 if (r < 0) {
                     in.resync();
@@ -700,7 +625,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                 }
             }
             for (int i = 0; i < ins.size() && System.nanoTime() < deadline + STEP_BUDGET_NANOS; i++) {
-                In in = ins.get(i);
+                MessageStream in = ins.get(i);
                 int r = read(in, budget);
                 if (r < 0) {
                     close(in.ch);
@@ -732,16 +657,15 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
 
         /** A peer that (re)opened its side of our ring dropped what was in it: send the last messages again. */
         private void resendIfReopened(Out o) {
-            ShmFabric f = fabric;
-            if (f == null || rank >= ShmFabric.MAX_RANKS) {
+            if (!path.isOpen()) {
                 return;
             }
-            int peer = f.openRankAt(o.address.getPort());
-            if (peer < 0 || peer == rank) {
+            int peer = fastPeer(o);
+            if (peer < 0) {
                 o.ringPeer = -1;
                 return;
             }
-            long epoch = f.ring(rank, peer).epoch();
+            long epoch = path.ringTo(peer).epoch();
             if (peer == o.ringPeer && epoch == o.ringEpoch) {
                 return;
             }
@@ -796,7 +720,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             try {
                 while (!o.queue.isEmpty() && total < budget) {
                     Queued q = o.queue.peek();
-                    if (q.strandedBy(fabric)) {
+                    if (q.strandedBy(path.fabric())) {
                         o.queue.poll();
                         q = new Queued(q.bufs(), q.iter(), null, -1);
                         o.queue.addFirst(q);
@@ -823,7 +747,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
         }
 
         /** Reads what is there from one incoming connection; -1 when it is closed or bad. */
-        private int read(In in, int budget) {
+        private int read(MessageStream in, int budget) {
             int total = 0;
             try {
                 while (total < budget) {
@@ -886,7 +810,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             return total;
         }
 
-        private void delivered(In in) {
+        private void delivered(MessageStream in) {
             ledger.deliver(in.peer, in.iter, in.bodyLength >= 8 ? in.value.getLong(0) : null);
             received.merge(in.peer, in.iter, Math::max);
         }
