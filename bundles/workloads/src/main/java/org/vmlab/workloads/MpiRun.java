@@ -77,11 +77,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
     private volatile long iterations;
     private volatile boolean finished;
     private final MessageLedger ledger;
-    private final AgentInbox inbox = new AgentInbox();
-    /** Cooperation state, written by the rank task only. */
-    private volatile boolean holdRequested;
-    private volatile boolean frozen;
-    private volatile boolean held;
+    private final RankAgent agent;
     private final DevicePath path;
 
     MpiRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
@@ -109,10 +105,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
         }
         this.iterations = header.global(G_ITERATIONS);
         this.ledger = new MessageLedger(header);
-        // the hold travels with the guest: a migrated or restored rank waits for the coordinator's resume
-        long hold = header.global(MessageLedger.G_HOLD);
-        this.holdRequested = hold >= 1;
-        this.frozen = hold == 2;
+        this.agent = new RankAgent(header, rank);
         this.payload = ByteBuffer.allocateDirect(messageSize);
         long x = rank * 0x9E3779B97F4A7C15L;
         while (payload.remaining() >= 8) {
@@ -222,7 +215,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
 
     @Override
     protected void closeResources() {
-        inbox.refuseAll("the mpi run on VM '" + vm.id() + "' stopped");
+        agent.refuseAll("the mpi run on VM '" + vm.id() + "' stopped");
         path.close();
         close(server);
         for (Out o : outs) {
@@ -283,7 +276,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
 
     @Override
     public AgentReply handle(AgentRequest request, Duration timeout) {
-        return inbox.ask(request, timeout, "the mpi agent of VM '" + vm.id() + "'");
+        return agent.ask(request, timeout, "the mpi agent of VM '" + vm.id() + "'");
     }
 
     /** The number of peers this rank has received a hello from. */
@@ -349,7 +342,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
         return path.openPeer(o.address.getPort());
     }
 
-    private final class Rank implements GuestTask {
+    private final class Rank implements GuestTask, RankAgent.Rank {
         private final GuestMemory mem = vm.memory();
         private final long first = header.staticWord(S_DATA_FIRST);
         private final long count = header.staticWord(S_DATA_COUNT);
@@ -372,8 +365,7 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                 passthrough().ifPresent(d -> openPath(d));
             }
             boolean progress = pump(start, deadline);
-            held = holding();
-            serveAgent();
+            boolean held = agent.step(this);
             if (finished || held) {
                 idle(progress);
                 return true;
@@ -413,24 +405,29 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             return true;
         }
 
-        /**
-         * Whether a hold was asked for and this rank may stop here: between iterations, and no
-         * peer has sent its message of the next one (else that peer waits for ours). Once the
-         * device path is closed the rank stays frozen until resumed.
-         */
-        private boolean holding() {
-            if (!holdRequested || exchanging) {
-                return false;
-            }
-            if (frozen || finished) {
-                return true;
-            }
+        @Override
+        public long iteration() {
+            return iterations;
+        }
+
+        @Override
+        public boolean finished() {
+            return finished;
+        }
+
+        @Override
+        public boolean between() {
+            return !exchanging;
+        }
+
+        @Override
+        public boolean peerAhead() {
             for (long r : received.values()) {
                 if (r >= iterations) {
-                    return false;
+                    return true;
                 }
             }
-            return !midMessage(path.incoming()) && !midMessage(ins);
+            return midMessage(path.incoming()) || midMessage(ins);
         }
 
         /** Whether a message is arriving on one of these streams (it may be the one this rank needs). */
@@ -443,75 +440,19 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
             return false;
         }
 
-        /** Answers the host's requests in order; a prepare waits until the rank holds. */
-        private void serveAgent() {
-            AgentInbox.Pending p;
-            while ((p = inbox.head()) != null) {
-                if (!answer(p)) {
-                    return;
-                }
-                inbox.answered(p);
-            }
+        @Override
+        public Optional<DeviceSpec> device() {
+            return passthrough();
         }
 
-        private boolean answer(AgentInbox.Pending p) {
-            switch (p.request.action()) {
-                case "prepare" -> {
-                    holdRequested = true;
-                    header.setGlobal(MessageLedger.G_HOLD, frozen ? 2 : 1);
-                    held = holding();
-                    if (!held) {
-                        return false;
-                    }
-                    p.ok("held at iteration " + iterations, status());
-                }
-                case "close" -> {
-                    if (!held || !Long.toString(iterations).equals(p.argument("iteration"))) {
-                        p.refuse("not held at iteration " + p.argument("iteration") + " (at " + iterations
-                                + (held ? ", held" : ", running") + ")");
-                    } else {
-                        frozen = true;
-                        header.setGlobal(MessageLedger.G_HOLD, 2);
-                        closePath();
-                        p.ok("device path closed at iteration " + iterations, status());
-                    }
-                }
-                case "detached" -> p.ok("running on the fallback path", status());
-                case "attached" -> {
-                    Optional<DeviceSpec> d = passthrough();
-                    if (d.isEmpty()) {
-                        p.refuse("no ivshmem device is attached");
-                    } else {
-                        openPath(d.get());
-                        p.ok("device path open through " + d.get().id(), status());
-                    }
-                }
-                case "resume" -> {
-                    holdRequested = false;
-                    frozen = false;
-                    held = false;
-                    header.setGlobal(MessageLedger.G_HOLD, 0);
-                    if (!path.isOpen()) {
-                        passthrough().ifPresent(d -> openPath(d));
-                    }
-                    p.ok("resumed at iteration " + iterations, status());
-                }
-                case "status" -> p.ok(held ? "held" : "running", status());
-                default -> p.refuse("unknown action '" + p.request.action()
-                        + "'; known: prepare, close, detached, attached, resume, status");
-            }
-            return true;
+        @Override
+        public boolean pathOpen() {
+            return path.isOpen();
         }
 
-        private Map<String, String> status() {
-            Map<String, String> m = new java.util.LinkedHashMap<>();
-            m.put("rank", Integer.toString(rank));
-            m.put("iteration", Long.toString(iterations));
-            m.put("held", Boolean.toString(held));
-            m.put("finished", Boolean.toString(finished));
-            m.put("path", path.isOpen() ? "fast" : "fallback");
-            m.putAll(ledger.values());
-            return m;
+        @Override
+        public Map<String, String> counters() {
+            return ledger.values();
         }
 
         private Optional<DeviceSpec> passthrough() {
@@ -520,13 +461,15 @@ public final class MpiRun extends AbstractRun implements GuestAgent {
                     .findFirst();
         }
 
-        private void openPath(DeviceSpec d) {
+        @Override
+        public void openPath(DeviceSpec d) {
             closePath();
             path.open(Path.of(d.properties().get("path")));
             LOG.debug("mpi rank {} on VM {}: fast path {} through {}", rank, vm.id(), path.isOpen() ? "open" : "unavailable", d.id());
         }
 
-        private void closePath() {
+        @Override
+        public void closePath() {
             path.close();
             for (Out o : outs) {
                 o.ringPeer = -1;
