@@ -66,7 +66,15 @@ final class PassthroughModel {
         long size = DEFAULT_SHM_BYTES;
         String s = d.properties().get("size");
         if (s != null && !s.isBlank()) {
-            size = Long.parseLong(s.trim());
+            try {
+                size = Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                size = -1;
+            }
+            if (size < 4096 || size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("ivshmem device '" + d.id() + "': size must be a byte count from 4096 to "
+                        + Integer.MAX_VALUE + ", not '" + s + "'");
+            }
         }
         Path file = Path.of(path);
         try {

@@ -132,7 +132,12 @@ final class JobCheckpoints {
         for (Vm vm : vms) {
             while (vm.workload().isPresent() && coordinator.agents().channel(vm) == null
                     && vm.state() == VmState.RUNNING && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new VmlabException("interrupted while the restarted VMs start");
+                }
             }
         }
     }
