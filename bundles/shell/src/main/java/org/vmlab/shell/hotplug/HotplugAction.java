@@ -12,6 +12,7 @@ import org.apache.karaf.shell.api.console.Session;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.hotplug.JobCoordinator;
 import org.vmlab.api.hotplug.JobPhase;
+import org.vmlab.api.hotplug.JobReport;
 import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.shell.support.ClientPaths;
 import org.vmlab.shell.support.Json;
@@ -57,6 +58,15 @@ abstract class HotplugAction implements Action {
     Consumer<JobPhase> progress() {
         PrintStream out = System.out; // bound to this session on this thread only: hand it over
         return json ? p -> { } : p -> out.println(JobReports.line(p));
+    }
+
+    /** The report as one JSON object, or the timeline as text. */
+    void print(JobReport report) {
+        if (json) {
+            System.out.println(Json.write(report));
+        } else {
+            JobReports.print(report, System.out);
+        }
     }
 
     void print(Object jsonValue, String text) {

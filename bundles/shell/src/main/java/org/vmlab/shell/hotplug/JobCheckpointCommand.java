@@ -7,8 +7,6 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
-import org.vmlab.api.hotplug.JobReport;
-import org.vmlab.shell.support.Json;
 import org.vmlab.shell.support.VmCompleter;
 
 @Service
@@ -26,12 +24,7 @@ public class JobCheckpointCommand extends HotplugAction {
 
     @Override
     public Object execute() {
-        JobReport r = coordinator().checkpoint(vms, path(dir), timeout(), progress());
-        if (json) {
-            System.out.println(Json.write(r));
-        } else {
-            JobReports.print(r, System.out);
-        }
+        print(coordinator().checkpoint(vms, path(dir), timeout(), progress()));
         return null;
     }
 }

@@ -9,9 +9,7 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.vmlab.api.hotplug.JobMigrationPlan;
-import org.vmlab.api.hotplug.JobReport;
 import org.vmlab.shell.support.EngineCompleter;
-import org.vmlab.shell.support.Json;
 import org.vmlab.shell.support.VmCompleter;
 
 @Service
@@ -46,12 +44,7 @@ public class JobMigrateCommand extends HotplugAction {
                 opts.put(o.substring(0, eq), o.substring(eq + 1));
             }
         }
-        JobReport r = coordinator().migrate(new JobMigrationPlan(vms, engine, opts, verify, timeout()), progress());
-        if (json) {
-            System.out.println(Json.write(r));
-        } else {
-            JobReports.print(r, System.out);
-        }
+        print(coordinator().migrate(new JobMigrationPlan(vms, engine, opts, verify, timeout()), progress()));
         return null;
     }
 }

@@ -5,8 +5,6 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
-import org.vmlab.api.hotplug.JobReport;
-import org.vmlab.shell.support.Json;
 
 @Service
 @Command(scope = "job", name = "restart", description = "Restarts a job from a job:checkpoint folder on this instance: VMs of the same "
@@ -19,12 +17,7 @@ public class JobRestartCommand extends HotplugAction {
 
     @Override
     public Object execute() {
-        JobReport r = coordinator().restart(path(dir), timeout(), progress());
-        if (json) {
-            System.out.println(Json.write(r));
-        } else {
-            JobReports.print(r, System.out);
-        }
+        print(coordinator().restart(path(dir), timeout(), progress()));
         return null;
     }
 }
