@@ -119,7 +119,7 @@ public final class DefaultJobCoordinator implements JobCoordinator {
         // the job goes on as soon as every VM runs at its destination: with postcopy that is the
         // switchover, while the rest of its memory still follows in the background
         long m0 = t.now();
-        Map<Vm, Object> started = Parallel.run(vms, vm -> startAndAwaitSwitch(service, vm, plan));
+        Map<Vm, Object> started = Parallel.run(vms, vm -> startAndAwaitSwitch(service, vm, plan, t));
         t.record("migrate", JobPhase.JOB, m0, (plan.engine() == null ? "default engine" : plan.engine())
                 + ": every VM runs at its destination");
 
@@ -127,8 +127,8 @@ public final class DefaultJobCoordinator implements JobCoordinator {
         Map<Vm, List<DeviceSpec>> whereNow = new LinkedHashMap<>();
         for (Vm vm : vms) {
             Vm now = vm;
-            if (started.get(vm) instanceof Migration m) {
-                MigrationStatus s = m.status();
+            if (started.get(vm) instanceof Moving mv) {
+                MigrationStatus s = mv.migration().status();
                 if (s == MigrationStatus.COMPLETED || s == MigrationStatus.POSTCOPY_ACTIVE) {
                     now = moved(vm);
                 }
@@ -140,11 +140,9 @@ public final class DefaultJobCoordinator implements JobCoordinator {
         JobReport report = q.leave(whereNow, "migrate", () -> {
             List<MigrationReport> reports = new ArrayList<>();
             for (Vm vm : vms) {
-                if (started.get(vm) instanceof Migration m) {
-                    MigrationReport r = await(m, vm);
+                if (started.get(vm) instanceof Moving mv) {
+                    MigrationReport r = await(mv, vm);
                     reports.add(r);
-                    t.record("migrate", vm.id(), t.now() - r.totalTimeMs() * 1_000_000, r.engine() + " "
-                            + r.status().name().toLowerCase() + ", downtime " + r.downtimeMs() + " ms, total " + r.totalTimeMs() + " ms");
                     if (r.status() != MigrationStatus.COMPLETED) {
                         failures.add(vm.id() + ": " + r.status().name().toLowerCase() + " (" + r.failureReason() + ")");
                     }
@@ -159,8 +157,13 @@ public final class DefaultJobCoordinator implements JobCoordinator {
         return report;
     }
 
+    /** A VM's migration, and its report once it ended and its phase is on the timeline. */
+    private record Moving(Migration migration, CompletableFuture<MigrationReport> recorded) {
+    }
+
     /** Starts a VM's migration; returns once the VM runs at the destination or the migration ended. */
-    private Migration startAndAwaitSwitch(MigrationService service, Vm vm, JobMigrationPlan plan) {
+    private Moving startAndAwaitSwitch(MigrationService service, Vm vm, JobMigrationPlan plan, Timeline t) {
+        long start = t.now();
         CompletableFuture<Void> switched = new CompletableFuture<>();
         MigrationPlan p = MigrationPlan.builder(vm.id()).engine(plan.engine()).options(plan.options())
                 .verify(plan.verify()).build();
@@ -171,6 +174,11 @@ public final class DefaultJobCoordinator implements JobCoordinator {
                     switched.complete(null);
                 }
             }
+        });
+        CompletableFuture<MigrationReport> recorded = m.result().toCompletableFuture().thenApply(r -> {
+            t.record("migrate", vm.id(), start, r.engine() + " " + r.status().name().toLowerCase() + ", downtime "
+                    + r.downtimeMs() + " ms, total " + r.totalTimeMs() + " ms");
+            return r;
         });
         m.result().whenComplete((r, e) -> switched.complete(null));
         try {
@@ -183,12 +191,12 @@ public final class DefaultJobCoordinator implements JobCoordinator {
             m.cancel();
             throw new VmlabException("migration of VM '" + vm.id() + "' did not switch over: " + e.getMessage(), e);
         }
-        return m;
+        return new Moving(m, recorded);
     }
 
-    private static MigrationReport await(Migration m, Vm vm) {
+    private static MigrationReport await(Moving m, Vm vm) {
         try {
-            return m.result().toCompletableFuture().get(MIGRATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            return m.recorded().get(MIGRATION_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VmlabException("interrupted while migration of VM '" + vm.id() + "' ends");

@@ -7,7 +7,7 @@ import org.vmlab.api.hotplug.JobPhase;
 import org.vmlab.api.hotplug.JobReport;
 import org.vmlab.api.migration.MigrationReport;
 
-/** Text form of a job report: the timeline, the phase costs, each rank's state. */
+/** Text form of a job report: the phases as they end, then the phase costs and each rank's state. */
 final class JobReports {
     private JobReports() {
     }
@@ -36,7 +36,5 @@ final class JobReports {
             out.printf("  %s: rank %s at iteration %s, path %s, delivered %s, lost %s%n", e.getKey(), v.get("rank"),
                     v.get("iteration"), v.get("path"), v.get("delivered"), v.get("lost"));
         }
-        out.println("timeline:");
-        r.phases().forEach(p -> out.println(line(p)));
     }
 }
