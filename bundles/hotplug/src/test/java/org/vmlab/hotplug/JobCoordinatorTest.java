@@ -114,7 +114,7 @@ class JobCoordinatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"precopy", "postcopy"})
+    @ValueSource(strings = {"precopy", "postcopy", "hybrid"})
     void proactiveMigrationKeepsEveryMessageOnceAndProgressNeverGoesBack(String engine) throws Exception {
         List<String> expected = reference();
         node.job("job", RANKS, true, 32 * JobTestNode.MIB, Map.of("iterations", "" + N));

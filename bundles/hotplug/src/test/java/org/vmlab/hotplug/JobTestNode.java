@@ -19,6 +19,7 @@ import org.vmlab.emu.EmuBackend;
 import org.vmlab.emu.EmuDeviceHotplug;
 import org.vmlab.emu.EmuSettings;
 import org.vmlab.engines.DefaultMigrationService;
+import org.vmlab.engines.HybridEngine;
 import org.vmlab.engines.MigrationReceiver;
 import org.vmlab.engines.PostcopyEngine;
 import org.vmlab.engines.PrecopyEngine;
@@ -53,6 +54,7 @@ public final class JobTestNode implements AutoCloseable {
         migrations = new DefaultMigrationService(directory);
         migrations.addEngine("precopy", 100, new PrecopyEngine(receiver));
         migrations.addEngine("postcopy", 50, new PostcopyEngine(receiver));
+        migrations.addEngine("hybrid", 40, new HybridEngine(receiver));
         migrations.addOrdering("sequential", 100, new SequentialOrdering());
         hotplug = new EmuDeviceHotplug(backend);
         hotplug.setAgent(agents);
