@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -368,5 +369,39 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /**
+     * This backend's VMs as a {@link org.vmlab.api.vm.VmDirectory}, for tools and tests that run
+     * vmlab's services outside OSGi (in Karaf the core's directory spans every backend).
+     */
+    public org.vmlab.api.vm.VmDirectory directory() {
+        EmuBackend self = this;
+        return new org.vmlab.api.vm.VmDirectory() {
+            @Override
+            public List<Vm> vms() {
+                return self.vms();
+            }
+
+            @Override
+            public Optional<Vm> find(String id) {
+                return self.find(id);
+            }
+
+            @Override
+            public Vm create(VmSpec spec) {
+                return self.create(spec);
+            }
+
+            @Override
+            public Vm restore(java.nio.file.Path snapshot, String backend) {
+                return self.restore(snapshot);
+            }
+
+            @Override
+            public List<String> backends() {
+                return List.of(NAME);
+            }
+        };
     }
 }

@@ -205,6 +205,7 @@ public final class EmuVm extends BackendVm {
         Objects.requireNonNull(file, "file");
         synchronized (lock) {
             requireAlive("snapshot");
+            requireNoPassthrough("snapshot");
             Path target = backend.resolveSnapshotPath(file);
             boolean wasRunning = !vcpus.isPaused();
             vcpus.pause();
@@ -216,6 +217,36 @@ public final class EmuVm extends BackendVm {
                 }
             }
         }
+    }
+
+    /** Adds a device the guest now sees (the device model has done its work). */
+    void plug(org.vmlab.api.vm.DeviceSpec device) {
+        synchronized (lock) {
+            requireAlive("attach a device to");
+            if (devices().stream().anyMatch(d -> d.id().equals(device.id()))) {
+                throw new IllegalArgumentException("VM '" + id() + "' already has a device '" + device.id() + "'");
+            }
+            java.util.List<org.vmlab.api.vm.DeviceSpec> now = new java.util.ArrayList<>(devices());
+            now.add(device);
+            setDevices(now);
+        }
+    }
+
+    /** Removes a device from the guest's view; returns it. */
+    org.vmlab.api.vm.DeviceSpec unplug(String deviceId) {
+        synchronized (lock) {
+            requireAlive("detach a device from");
+            org.vmlab.api.vm.DeviceSpec gone = device(deviceId);
+            setDevices(devices().stream().filter(d -> d != gone).toList());
+            return gone;
+        }
+    }
+
+    /** @throws IllegalArgumentException if the VM has no such device */
+    org.vmlab.api.vm.DeviceSpec device(String deviceId) {
+        return devices().stream().filter(d -> d.id().equals(deviceId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("VM '" + id() + "' has no device '" + deviceId
+                        + "'; it has " + devices().stream().map(org.vmlab.api.vm.DeviceSpec::id).toList()));
     }
 
     @Override

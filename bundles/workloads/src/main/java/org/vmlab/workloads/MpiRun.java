@@ -7,30 +7,41 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.guest.FrameRange;
+import org.vmlab.api.hotplug.AgentReply;
+import org.vmlab.api.hotplug.AgentRequest;
+import org.vmlab.api.hotplug.GuestAgent;
 import org.vmlab.api.guest.GuestTask;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.parameter.ParameterValues;
+import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.Vm;
 
 /**
  * A run of the {@link MpiWorkload}: one rank task. Wire format, big-endian: on connect a hello
  * {@code [int HELLO][int rank]}, then messages {@code [int MSG][int rank][long iteration]
- * [int length][length bytes]}. Each rank sends on the connections it opens to its peers and
- * receives on the connections they open to it.
+ * [int length][length bytes]}, whose first 8 body bytes carry the value {@link MessageLedger}
+ * checks. Each rank sends on the connections it opens to its peers and receives on the
+ * connections they open to it. With an {@code ivshmem} pass-through device attached, messages to
+ * peers whose device path is open go through shared-memory rings instead (the fast path); TCP
+ * stays the fallback path over the VMM-mediated network. The run is its guest's agent
+ * ({@link GuestAgent}): it holds at a barrier, closes and re-opens the device path on request.
  */
-public final class MpiRun extends AbstractRun {
+public final class MpiRun extends AbstractRun implements GuestAgent {
 
     private static final Logger LOG = LoggerFactory.getLogger(MpiRun.class);
 
@@ -59,18 +70,22 @@ public final class MpiRun extends AbstractRun {
     private long bindRetryAt;
     private boolean bindWarned;
     private final List<Out> outs = new ArrayList<>();
-    private final List<In> ins = new ArrayList<>();
+    private final List<MessageStream> ins = new ArrayList<>();
     /** Highest iteration received, by peer rank. */
     private final Map<Integer, Long> received = new ConcurrentHashMap<>();
     private final long startNanos = System.nanoTime();
     private volatile long iterations;
     private volatile boolean finished;
+    private final MessageLedger ledger;
+    private final RankAgent agent;
+    private final DevicePath path;
 
     MpiRun(Vm vm, ParameterValues values, Map<String, String> effective, GuestHeader found) {
         super(MpiWorkload.NAME, vm, effective);
         this.rank = (int) values.integer("rank");
         this.peers = parsePeers(values);
         this.listen = (int) values.integer("listen");
+        this.path = new DevicePath(rank, listen);
         if (!peers.isEmpty() && listen == 0) {
             throw values.bad("listen", "the other ranks need this rank's port when peers are given");
         }
@@ -89,6 +104,8 @@ public final class MpiRun extends AbstractRun {
             }
         }
         this.iterations = header.global(G_ITERATIONS);
+        this.ledger = new MessageLedger(header);
+        this.agent = new RankAgent(header, rank);
         this.payload = ByteBuffer.allocateDirect(messageSize);
         long x = rank * 0x9E3779B97F4A7C15L;
         while (payload.remaining() >= 8) {
@@ -198,11 +215,13 @@ public final class MpiRun extends AbstractRun {
 
     @Override
     protected void closeResources() {
+        agent.refuseAll("the mpi run on VM '" + vm.id() + "' stopped");
+        path.close();
         close(server);
         for (Out o : outs) {
             close(o.ch);
         }
-        for (In i : ins) {
+        for (MessageStream i : ins) {
             close(i.ch);
         }
     }
@@ -232,6 +251,34 @@ public final class MpiRun extends AbstractRun {
         return listen;
     }
 
+    /** Whether messages now go through a pass-through device (the fast path). */
+    public boolean fastPath() {
+        return path.isOpen();
+    }
+
+    /** Messages delivered once, gaps found and corrupt values seen (all 0 in a correct run). */
+    public long delivered() {
+        return ledger.delivered();
+    }
+
+    public long lost() {
+        return ledger.lost();
+    }
+
+    public long corrupt() {
+        return ledger.corrupt();
+    }
+
+    /** The rank's result: the sum of the values of every message delivered, in hex. */
+    public String result() {
+        return ledger.values().get("result");
+    }
+
+    @Override
+    public AgentReply handle(AgentRequest request, Duration timeout) {
+        return agent.ask(request, timeout, "the mpi agent of VM '" + vm.id() + "'");
+    }
+
     /** The number of peers this rank has received a hello from. */
     public int peersHeard() {
         return received.size();
@@ -244,9 +291,10 @@ public final class MpiRun extends AbstractRun {
         boolean connected;
         long retryAt;
         long sent = -1; // highest iteration fully written on this connection
-        final Deque<ByteBuffer[]> queue = new ArrayDeque<>();
-        final Deque<Long> queueIters = new ArrayDeque<>();
+        final Deque<Queued> queue = new ArrayDeque<>();
         int failures;
+        int ringPeer = -1; // the peer rank whose ring epoch we last saw
+        long ringEpoch;
 
         Out(InetSocketAddress address) {
             this.address = address;
@@ -255,8 +303,10 @@ public final class MpiRun extends AbstractRun {
         void enqueue(long iter) {
             ByteBuffer head = ByteBuffer.allocate(20);
             head.putInt(MSG).putInt(rank).putLong(iter).putInt(messageSize).flip();
-            queue.add(new ByteBuffer[] {head, payload.duplicate()});
-            queueIters.add(iter);
+            ByteBuffer value = ByteBuffer.allocate(8).putLong(0, MessageLedger.value(rank, iter));
+            value.limit(Math.min(8, messageSize));
+            ByteBuffer body = payload.duplicate().position(value.limit());
+            queue.add(new Queued(new ByteBuffer[] {head, value, body}, iter, fastRing(this), fastPeer(this)));
         }
 
         void broken(long now, IOException e) {
@@ -264,7 +314,6 @@ public final class MpiRun extends AbstractRun {
             ch = null;
             connected = false;
             queue.clear();
-            queueIters.clear();
             sent = -1;
             retryAt = now + RETRY_NANOS;
             if (++failures == 100) {
@@ -274,38 +323,55 @@ public final class MpiRun extends AbstractRun {
         }
     }
 
-    /** One incoming connection, from a peer: its messages arrive here. */
-    private static final class In {
-        final SocketChannel ch;
-        int peer = -1;
-        final ByteBuffer head = ByteBuffer.allocate(20);
-        long iter;
-        long bodyLeft;
-
-        In(SocketChannel ch) {
-            this.ch = ch;
-            head.limit(8);
+    /** A message (or hello) waiting to be written, and the ring it goes through (null: TCP). */
+    private record Queued(ByteBuffer[] bufs, long iter, ShmRing ring, int peer) {
+        /** Whether it was meant for a ring but nothing is written yet and the peer closed its path: send it by TCP. */
+        boolean strandedBy(ShmFabric f) {
+            return ring != null && bufs[0].position() == 0 && (f == null || !f.isOpen(peer));
         }
     }
 
-    private final class Rank implements GuestTask {
+    /** The ring to this Out's peer when both device paths are open, else null (TCP). */
+    private ShmRing fastRing(Out o) {
+        int peer = fastPeer(o);
+        return peer < 0 ? null : path.ringTo(peer);
+    }
+
+    /** The rank of this Out's peer when both device paths are open, else -1. */
+    private int fastPeer(Out o) {
+        return path.openPeer(o.address.getPort());
+    }
+
+    private final class Rank implements GuestTask, RankAgent.Rank {
         private final GuestMemory mem = vm.memory();
         private final long first = header.staticWord(S_DATA_FIRST);
         private final long count = header.staticWord(S_DATA_COUNT);
         private final ByteBuffer scratch = ByteBuffer.allocate(64 * 1024);
         private final ByteBuffer probe = ByteBuffer.allocate(64);
+        /** The footprint: the compute loop's memory, filled with data before the first iteration. */
+        private final PrivateMemory footprint = new PrivateMemory(mem, header, MessageLedger.G_FILLED, 0, first, count);
         private long cursor = header.global(G_CURSOR);
         private long acc = header.global(G_ACC);
         private long spent;
         private boolean exchanging;
+        private boolean started;
 
         @Override
         public boolean step() {
             long start = System.nanoTime();
             long deadline = start + STEP_BUDGET_NANOS;
+            if (!started) {
+                started = true;
+                passthrough().ifPresent(d -> openPath(d));
+            }
             boolean progress = pump(start, deadline);
-            if (finished) {
+            boolean held = agent.step(this);
+            if (finished || held) {
                 idle(progress);
+                return true;
+            }
+            if (!footprint.ready()) {
+                footprint.fillStep();
                 return true;
             }
             if (!exchanging) {
@@ -337,6 +403,77 @@ public final class MpiRun extends AbstractRun {
                 }
             }
             return true;
+        }
+
+        @Override
+        public long iteration() {
+            return iterations;
+        }
+
+        @Override
+        public boolean finished() {
+            return finished;
+        }
+
+        @Override
+        public boolean between() {
+            return !exchanging;
+        }
+
+        @Override
+        public boolean peerAhead() {
+            for (long r : received.values()) {
+                if (r >= iterations) {
+                    return true;
+                }
+            }
+            return midMessage(path.incoming()) || midMessage(ins);
+        }
+
+        /** Whether a message is arriving on one of these streams (it may be the one this rank needs). */
+        private boolean midMessage(List<MessageStream> streams) {
+            for (MessageStream in : streams) {
+                if (in.bodyLeft > 0 || (in.peer >= 0 && in.head.position() > 0)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public Optional<DeviceSpec> device() {
+            return passthrough();
+        }
+
+        @Override
+        public boolean pathOpen() {
+            return path.isOpen();
+        }
+
+        @Override
+        public Map<String, String> counters() {
+            return ledger.values();
+        }
+
+        private Optional<DeviceSpec> passthrough() {
+            return vm.devices().stream()
+                    .filter(d -> d.passthrough() && "ivshmem".equals(d.type()) && d.properties().containsKey("path"))
+                    .findFirst();
+        }
+
+        @Override
+        public void openPath(DeviceSpec d) {
+            closePath();
+            path.open(Path.of(d.properties().get("path")));
+            LOG.debug("mpi rank {} on VM {}: fast path {} through {}", rank, vm.id(), path.isOpen() ? "open" : "unavailable", d.id());
+        }
+
+        @Override
+        public void closePath() {
+            path.close();
+            for (Out o : outs) {
+                o.ringPeer = -1;
+            }
         }
 
         private void idle(boolean progress) {
@@ -399,7 +536,7 @@ public final class MpiRun extends AbstractRun {
                     try {
                         c.configureBlocking(false);
                         c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                        ins.add(new In(c));
+                        ins.add(new MessageStream(c));
                         progress = true;
                     } catch (IOException e) {
                         close(c);
@@ -413,13 +550,25 @@ public final class MpiRun extends AbstractRun {
                     continue;
                 }
                 if (o.connected) {
+                    resendIfReopened(o);
+                }
+                if (o.connected) {
                     int w = write(o, now, budget);
                     budget -= w;
                     progress |= w > 0;
                 }
             }
+            for (MessageStream in : path.incoming()) {
+                int r = read(in, budget);
+                if (r < 0) {
+                    in.resync();
+                } else {
+                    budget -= r;
+                    progress |= r > 0;
+                }
+            }
             for (int i = 0; i < ins.size() && System.nanoTime() < deadline + STEP_BUDGET_NANOS; i++) {
-                In in = ins.get(i);
+                MessageStream in = ins.get(i);
                 int r = read(in, budget);
                 if (r < 0) {
                     close(in.ch);
@@ -449,6 +598,30 @@ public final class MpiRun extends AbstractRun {
             return true;
         }
 
+        /** A peer that (re)opened its side of our ring dropped what was in it: send the last messages again. */
+        private void resendIfReopened(Out o) {
+            if (!path.isOpen()) {
+                return;
+            }
+            int peer = fastPeer(o);
+            if (peer < 0) {
+                o.ringPeer = -1;
+                return;
+            }
+            long epoch = path.ringTo(peer).epoch();
+            if (peer == o.ringPeer && epoch == o.ringEpoch) {
+                return;
+            }
+            o.ringPeer = peer;
+            o.ringEpoch = epoch;
+            if (iterations > 0) {
+                o.enqueue(iterations - 1);
+            }
+            if (exchanging) {
+                o.enqueue(iterations);
+            }
+        }
+
         private boolean connect(Out o, long now) {
             if (o.connected) {
                 return false;
@@ -474,8 +647,7 @@ public final class MpiRun extends AbstractRun {
             o.connected = true;
             o.failures = 0;
             ByteBuffer hello = ByteBuffer.allocate(8).putInt(HELLO).putInt(rank).flip();
-            o.queue.add(new ByteBuffer[] {hello});
-            o.queueIters.add(-1L);
+            o.queue.add(new Queued(new ByteBuffer[] {hello}, -1L, null, -1));
             // resend what a restarted peer may have missed; receivers drop duplicates
             if (iterations > 0) {
                 o.enqueue(iterations - 1);
@@ -490,14 +662,20 @@ public final class MpiRun extends AbstractRun {
             int total = 0;
             try {
                 while (!o.queue.isEmpty() && total < budget) {
-                    ByteBuffer[] bufs = o.queue.peek();
-                    long w = o.ch.write(bufs);
+                    Queued q = o.queue.peek();
+                    if (q.strandedBy(path.fabric())) {
+                        o.queue.poll();
+                        q = new Queued(q.bufs(), q.iter(), null, -1);
+                        o.queue.addFirst(q);
+                    }
+                    ByteBuffer[] bufs = q.bufs();
+                    long w = q.ring() != null ? q.ring().write(bufs) : o.ch.write(bufs);
                     total += (int) w;
                     if (bufs[bufs.length - 1].hasRemaining()) {
                         break;
                     }
                     o.queue.poll();
-                    long it = o.queueIters.poll();
+                    long it = q.iter();
                     if (it >= 0) {
                         o.sent = Math.max(o.sent, it);
                     }
@@ -512,13 +690,14 @@ public final class MpiRun extends AbstractRun {
         }
 
         /** Reads what is there from one incoming connection; -1 when it is closed or bad. */
-        private int read(In in, int budget) {
+        private int read(MessageStream in, int budget) {
             int total = 0;
             try {
                 while (total < budget) {
                     if (in.bodyLeft > 0) {
-                        scratch.clear().limit((int) Math.min(scratch.capacity(), in.bodyLeft));
-                        int r = in.ch.read(scratch);
+                        ByteBuffer into = in.value.hasRemaining() ? in.value
+                                : scratch.clear().limit((int) Math.min(scratch.capacity(), in.bodyLeft));
+                        int r = in.read(into);
                         if (r < 0) {
                             return -1;
                         }
@@ -532,7 +711,7 @@ public final class MpiRun extends AbstractRun {
                         }
                         continue;
                     }
-                    int r = in.ch.read(in.head);
+                    int r = in.read(in.head);
                     if (r < 0) {
                         return -1;
                     }
@@ -559,6 +738,8 @@ public final class MpiRun extends AbstractRun {
                     }
                     in.head.clear().limit(20);
                     in.bodyLeft = len;
+                    in.bodyLength = len;
+                    in.value.clear().limit((int) Math.min(8, len));
                     if (len == 0) {
                         delivered(in);
                     }
@@ -572,7 +753,8 @@ public final class MpiRun extends AbstractRun {
             return total;
         }
 
-        private void delivered(In in) {
+        private void delivered(MessageStream in) {
+            ledger.deliver(in.peer, in.iter, in.bodyLength >= 8 ? in.value.getLong(0) : null);
             received.merge(in.peer, in.iter, Math::max);
         }
     }

@@ -33,7 +33,7 @@ public final class MpiWorkload extends AbstractWorkload {
             Param.size("message-size", "64K", 0, 64L << 20, "bytes sent to every peer per iteration (binary prefixes)"),
             Param.integer("iterations", "0", 0, Long.MAX_VALUE, "iterations to run, then keep serving peers idle; 0 = forever"),
             Param.size("memory", "16M", 2 * 4096L, 1L << 40,
-                    "anonymous guest memory the compute loop walks; includes one header page").layout());
+                    "anonymous guest memory (the footprint), filled with data at start, that the compute loop walks; includes one header page").layout());
 
     public MpiWorkload() {
         super(NAME, PARAMS, MpiRun::new);

@@ -4,7 +4,7 @@
  * the device cleanly.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.vmlab.api.hotplug;
 
 import org.osgi.annotation.bundle.Export;

@@ -34,7 +34,8 @@ public abstract class BackendVm implements Vm {
     private final VmRegistry<?> registry;
     private final String id;
     private final VmSpec spec;
-    private final List<DeviceSpec> devices;
+    /** The devices attached now; replaced whole on hotplug. */
+    private volatile List<DeviceSpec> devices;
     private final CopyOnWriteArrayList<VmStateListener> listeners = new CopyOnWriteArrayList<>();
     /** Orders state transitions, which event threads make outside {@link #lock}. */
     private final Object transition = new Object();
@@ -48,7 +49,9 @@ public abstract class BackendVm implements Vm {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.id = Objects.requireNonNull(id, "id");
         this.spec = Objects.requireNonNull(spec, "spec");
-        this.devices = List.copyOf(spec.devices());
+        // a VM that arrives by migration or restore has left its host's pass-through devices behind
+        this.devices = initial == VmState.RUNNING ? List.copyOf(spec.devices())
+                : spec.devices().stream().filter(d -> !d.passthrough()).toList();
         this.state = Objects.requireNonNull(initial, "initial");
     }
 
@@ -75,6 +78,25 @@ public abstract class BackendVm implements Vm {
     @Override
     public final List<DeviceSpec> devices() {
         return devices;
+    }
+
+    /** Replaces the attached devices (hotplug); callers hold {@link #lock}. */
+    protected final void setDevices(List<DeviceSpec> now) {
+        devices = List.copyOf(now);
+    }
+
+    /**
+     * @throws VmlabException naming the first attached pass-through device, whose state no
+     *                        migration or snapshot can capture
+     */
+    protected final void requireNoPassthrough(String what) {
+        for (DeviceSpec d : devices) {
+            if (d.passthrough()) {
+                throw new VmlabException("cannot " + what + " VM '" + id + "': pass-through device '" + d.id()
+                        + "' (" + d.type() + ") is attached and its state cannot be captured; detach it first"
+                        + " (device:detach " + id + " " + d.id() + ") or use job:migrate / job:checkpoint");
+            }
+        }
     }
 
     @Override
@@ -147,6 +169,7 @@ public abstract class BackendVm implements Vm {
                 throw new VmlabException("cannot migrate VM '" + id + "': it is " + s.name().toLowerCase(Locale.ROOT)
                         + ", not running or paused");
             }
+            requireNoPassthrough("migrate");
             setState(VmState.MIGRATING);
         }
     }
