@@ -11,9 +11,11 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.storage.BlockDevice;
+import org.vmlab.api.storage.BlockWriteListener;
 
 /**
  * A raw image file as a block device and as a byte range, with positional {@link FileChannel} I/O
@@ -26,6 +28,7 @@ public final class FileBlockDevice implements BlockDevice, ByteRangeStore {
     private final long size;
     private final boolean readOnly;
     private final FileChannel channel;
+    private final CopyOnWriteArrayList<BlockWriteListener> listeners = new CopyOnWriteArrayList<>();
 
     private FileBlockDevice(Path path, long size, boolean readOnly, FileChannel channel) {
         this.path = path;
@@ -100,6 +103,19 @@ public final class FileBlockDevice implements BlockDevice, ByteRangeStore {
         while (src.hasRemaining()) {
             pos += channel.write(src, pos);
         }
+        if (pos > offset && !listeners.isEmpty()) {
+            long first = offset / BLOCK_SIZE;
+            int count = (int) ((pos - 1) / BLOCK_SIZE - first + 1);
+            for (BlockWriteListener l : listeners) {
+                l.written(first, count);
+            }
+        }
+    }
+
+    @Override
+    public AutoCloseable trackWrites(BlockWriteListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return () -> listeners.remove(listener);
     }
 
     @Override

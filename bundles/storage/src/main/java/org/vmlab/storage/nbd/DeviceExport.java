@@ -16,6 +16,10 @@ import org.vmlab.storage.nbd.NbdMessages.Extent;
  * {@code vmlab:cached} reports the cache bitmap (every block, for a disk without one). Blocks the
  * cache does not hold are reported as data without reading them, so asking for status never
  * fetches from an origin.
+ *
+ * <p>A cache export (a backup site's copy, filled by pre-caching) keeps its bitmap current: a
+ * whole-block write sets the block's bit, a trim clears the bits of the blocks it touches (the
+ * sender's way to say "this block changed at the source, do not trust your copy").
  */
 public final class DeviceExport implements NbdExport {
     private static final int BLOCK = 4096;
@@ -27,13 +31,29 @@ public final class DeviceExport implements NbdExport {
     private final String description;
     private final ByteRangeStore store;
     private final BlockBitmap cached;
+    private final boolean cacheTarget;
 
-    /** @param cached the blocks held locally, or {@code null} when all are */
+    /** An export of a whole disk, or of one whose {@code cached} blocks someone else keeps track of. */
     public DeviceExport(String name, String description, ByteRangeStore store, BlockBitmap cached) {
+        this(name, description, store, cached, false);
+    }
+
+    /**
+     * @param cached      the blocks held locally, or {@code null} when all are
+     * @param cacheTarget whether writes and trims keep {@code cached} current (a backup site's copy)
+     */
+    public DeviceExport(String name, String description, ByteRangeStore store, BlockBitmap cached,
+                        boolean cacheTarget) {
         this.name = Objects.requireNonNull(name, "name");
         this.description = description == null ? "" : description;
         this.store = Objects.requireNonNull(store, "store");
         this.cached = cached;
+        this.cacheTarget = cacheTarget && cached != null;
+    }
+
+    /** The cache bitmap, if the export has one. */
+    public java.util.Optional<BlockBitmap> cacheBitmap() {
+        return java.util.Optional.ofNullable(cached);
     }
 
     @Override
@@ -63,9 +83,13 @@ public final class DeviceExport implements NbdExport {
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        long end = offset + src.remaining();
         store.writeAt(offset, src);
         if (fua) {
             store.flush();
+        }
+        if (cacheTarget) {
+            cached.setRange((offset + BLOCK - 1) / BLOCK, end / BLOCK);
         }
     }
 
@@ -76,7 +100,10 @@ public final class DeviceExport implements NbdExport {
 
     @Override
     public void trim(long offset, long length) {
-        // Advisory: the content stays as it was, which the spec allows.
+        // Advisory: the content stays as it was, which the spec allows; a cache forgets the blocks.
+        if (cacheTarget && length > 0) {
+            cached.clearRange(offset / BLOCK, Math.min(cached.size(), (offset + length + BLOCK - 1) / BLOCK));
+        }
     }
 
     @Override

@@ -1,0 +1,196 @@
+package org.vmlab.storage.precache;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vmlab.api.storage.BlockDevice;
+import org.vmlab.api.storage.PrecacheSession;
+import org.vmlab.api.storage.PrecacheStats;
+import org.vmlab.storage.nbd.NbdClient;
+import org.vmlab.transport.RateLimiter;
+
+/**
+ * One pre-caching session: a write tracker on the source disk and a sender thread that tells the
+ * backup site to forget blocks written since it got them (NBD TRIM on its cache export) and sends
+ * the blocks its strategy picks (NBD WRITE, pipelined, under the bandwidth cap). A lost backup
+ * site only stops the sending: the VM's writes keep being tracked, and the sender reconnects
+ * every interval, resuming from the bitmap.
+ */
+final class PrecacheRun implements PrecacheSession {
+    private static final Logger LOG = LoggerFactory.getLogger(PrecacheRun.class);
+    /** Blocks per NBD write at most (contiguous runs are merged). */
+    private static final int RUN = 64;
+
+    private final BlockDevice source;
+    private final PrecacheState state;
+    private final BlockPicker picker;
+    private final boolean sends;
+    private final Supplier<NbdClient> connector;
+    private final RateLimiter cap;
+    private final long intervalMillis;
+    private final AutoCloseable tracking;
+    private final Thread sender;
+    private final AtomicLong bytesSent = new AtomicLong();
+    private volatile String failure;
+    private volatile boolean closed;
+    private volatile double rate;
+
+    PrecacheRun(BlockDevice source, PrecacheState state, BlockPicker picker, Supplier<NbdClient> connector,
+                RateLimiter cap, long intervalMillis, String name) {
+        this.source = source;
+        this.state = state;
+        this.picker = picker;
+        this.sends = picker != null;
+        this.connector = connector;
+        this.cap = cap;
+        this.intervalMillis = intervalMillis;
+        try {
+            this.tracking = source.trackWrites((first, count) -> state.written(first, count,
+                    System.currentTimeMillis()));
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalArgumentException("this disk does not report its writes, so it cannot be pre-cached;"
+                    + " serve it through vmlab's NBD server (storage:export)", e);
+        }
+        this.sender = new Thread(this::sendLoop, "vmlab-precache-" + name);
+        this.sender.setDaemon(true);
+        this.sender.start();
+    }
+
+    private void sendLoop() {
+        long windowStart = System.nanoTime();
+        long windowBytes = 0;
+        while (!closed) {
+            if (!sends) {
+                sleep(intervalMillis);
+                continue;
+            }
+            try (NbdClient c = connector.get()) {
+                failure = null;
+                while (!closed) {
+                    long before = bytesSent.get();
+                    boolean idle = !invalidate(c) & !sendSome(c);
+                    windowBytes += bytesSent.get() - before;
+                    long now = System.nanoTime();
+                    if (now - windowStart >= 1_000_000_000L) {
+                        rate = windowBytes / ((now - windowStart) / 1e9);
+                        windowStart = now;
+                        windowBytes = 0;
+                    }
+                    if (idle) {
+                        c.flush();
+                        state.force();
+                        sleep(intervalMillis);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (!closed) {
+                    failure = "backup site unreachable: " + e.getMessage();
+                    rate = 0;
+                    LOG.debug("pre-caching: {}; retrying in {} ms", e.toString(), intervalMillis);
+                    sleep(intervalMillis);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Tells the backup site to forget the blocks written since it got them; true if any. */
+    private boolean invalidate(NbdClient c) throws IOException {
+        boolean any = false;
+        for (long b = state.takeInvalid(); b >= 0; b = state.takeInvalid()) {
+            c.trim(b * source.blockSize(), source.blockSize());
+            bytesSent.addAndGet(28);
+            any = true;
+        }
+        return any;
+    }
+
+    /** Sends up to a window of blocks the strategy picks; true if it sent any. */
+    private boolean sendSome(NbdClient c) throws IOException, InterruptedException {
+        int bs = source.blockSize();
+        CompletableFuture<?>[] inFlight = new CompletableFuture<?>[16];
+        int n = 0;
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < inFlight.length && !closed; i++) {
+            long first = picker.next(state, now);
+            if (first < 0) {
+                break;
+            }
+            int count = 1;
+            while (count < RUN && first + count < state.blocks() && !state.isCached(first + count)
+                    && picker.eligible(state, first + count, now)) {
+                count++;
+            }
+            ByteBuffer buf = ByteBuffer.allocate(count * bs);
+            for (int k = 0; k < count; k++) {
+                state.reading(first + k);
+                source.read(first + k, buf);
+            }
+            buf.flip();
+            cap.acquire(buf.remaining() + 28L);
+            final long f = first;
+            final int cnt = count;
+            inFlight[n++] = c.writeAsync(first * bs, buf, false).thenRun(() -> {
+                for (int k = 0; k < cnt; k++) {
+                    state.acknowledged(f + k);
+                }
+                bytesSent.addAndGet((long) cnt * bs + 28);
+            });
+        }
+        for (int i = 0; i < n; i++) {
+            NbdClient.await(inFlight[i].thenApply(x -> (Void) null));
+        }
+        return n > 0;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public PrecacheStats stats() {
+        long total = state.blocks();
+        return new PrecacheStats(total, state.cachedCount(), Math.min(total, state.dirtyCount()), bytesSent.get(),
+                System.currentTimeMillis());
+    }
+
+    /** Bytes per second sent over the last second. */
+    double rate() {
+        return rate;
+    }
+
+    /** Why sending is stalled, or null while it goes. */
+    String failure() {
+        return failure;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            tracking.close();
+        } catch (Exception ignored) {
+            // the disk may be gone already
+        }
+        sender.interrupt();
+        try {
+            sender.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        state.force();
+    }
+}

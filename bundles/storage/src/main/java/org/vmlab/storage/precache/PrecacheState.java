@@ -1,0 +1,99 @@
+package org.vmlab.storage.precache;
+
+import org.vmlab.storage.block.BlockBitmap;
+
+/**
+ * What a session knows of each block, kept consistent under the state's lock: {@code cached}
+ * (persisted) says the backup site holds the block's current content; {@code touched} says it was
+ * written since the sender last read it; {@code invalid} says the backup site must be told to
+ * forget its copy; and the last write time in seconds since the session started (for recency).
+ */
+final class PrecacheState {
+    private final BlockBitmap cached;
+    private final BlockBitmap touched;
+    private final BlockBitmap invalid;
+    private final int[] lastWrite;
+    private final long startMillis;
+    private long writes;
+
+    PrecacheState(BlockBitmap cached, long startMillis) {
+        this.cached = cached;
+        this.touched = BlockBitmap.inMemory(cached.size());
+        this.invalid = BlockBitmap.inMemory(cached.size());
+        this.lastWrite = new int[(int) cached.size()];
+        this.startMillis = startMillis;
+    }
+
+    long blocks() {
+        return cached.size();
+    }
+
+    /** The VM wrote these blocks: the backup's copies are stale. */
+    synchronized void written(long first, int count, long nowMillis) {
+        int t = (int) Math.min(Integer.MAX_VALUE, (nowMillis - startMillis) / 1000 + 1);
+        long end = Math.min(first + count, cached.size());
+        for (long b = Math.max(0, first); b < end; b++) {
+            touched.set(b);
+            lastWrite[(int) b] = t;
+            if (cached.clear(b)) {
+                invalid.set(b);
+            }
+        }
+        writes += count;
+    }
+
+    /** The sender is about to read the block. */
+    synchronized void reading(long block) {
+        touched.clear(block);
+    }
+
+    /** The backup acknowledged the block as read; it is cached unless written since. */
+    synchronized boolean acknowledged(long block) {
+        if (touched.get(block)) {
+            return false;
+        }
+        cached.set(block);
+        invalid.clear(block);
+        return true;
+    }
+
+    /** The next block the backup must forget, removed from the set; -1 if none. */
+    synchronized long takeInvalid() {
+        long b = invalid.nextSet(0);
+        if (b >= 0) {
+            invalid.clear(b);
+        }
+        return b;
+    }
+
+    synchronized boolean isCached(long block) {
+        return cached.get(block);
+    }
+
+    synchronized long nextUncached(long from) {
+        return cached.nextClear(from);
+    }
+
+    /** Seconds since the block was last written (Long.MAX_VALUE if never during this session). */
+    synchronized long quietSeconds(long block, long nowMillis) {
+        int t = lastWrite[(int) block];
+        return t == 0 ? Long.MAX_VALUE : (nowMillis - startMillis) / 1000 + 1 - t;
+    }
+
+    synchronized long cachedCount() {
+        return cached.cardinality();
+    }
+
+    /** Blocks written since the session started whose new content the backup lacks. */
+    synchronized long dirtyCount() {
+        return touched.cardinality();
+    }
+
+    synchronized long writes() {
+        return writes;
+    }
+
+    void force() {
+        cached.force();
+    }
+}
