@@ -75,21 +75,22 @@ class StorageIT {
         assertEquals(0, dist.vmlab("vm:create", "--memory", "64M", "--vcpus", "1", "--disk", vmDisk.toString(),
                 "--disk-size", "16M", "v1").exit());
         json("storage:export", "--vm", "v1", "--json");
-        json("storage:export", "backup", backup.toString(), "--size", "16m", "--cache", "--json");
+        json("storage:export", "--size", "16m", "--cache", "--json", "backup", backup.toString());
         if (has("qemu-io")) { // a real client writes the VM's disk, with FUA
             Distribution.Result w = Distribution.exec(List.of("qemu-io", "-f", "raw", "-c", "write -f -P 0x5a 0 1M",
                     "-c", "write -P 0x33 8M 64k", nbd + "v1"), work, Duration.ofSeconds(60));
             assertEquals(0, w.exit(), w.stdout() + w.stderr());
         }
-        JsonNode started = json("storage:precache", "start", "v1", "--to", "127.0.0.1:" + port, "--strategy", "all",
-                "--export", "backup", "--interval", "100ms", "-o", "link-rtt=20ms", "-o", "link-rate=1g", "--json");
+        JsonNode started = json("storage:precache", "--to", "127.0.0.1:" + port, "--strategy", "all",
+                "--export", "backup", "--interval", "100ms", "-o", "link-rtt=20ms", "-o", "link-rate=1g", "--json",
+                "start", "v1");
         assertEquals("all", started.get("strategy").asText());
         long total = started.get("stats").get("blocksTotal").asLong();
         assertEquals(4096, total);
         JsonNode st = null;
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
-            st = json("storage:precache", "status", "v1", "--json");
+            st = json("storage:precache", "--json", "status", "v1");
             if (st.get("stats").get("blocksCached").asLong() == total) {
                 break;
             }
@@ -97,7 +98,7 @@ class StorageIT {
         }
         assertEquals(total, st.get("stats").get("blocksCached").asLong(), st.toString());
         assertEquals(0.0, st.get("evacuationSeconds").asDouble(), st.toString());
-        json("storage:precache", "stop", "v1", "--json");
+        json("storage:precache", "--json", "stop", "v1");
 
         JsonNode report = json("storage:evacuate", "--from", "127.0.0.1:" + port, "--source-export", "v1",
                 "--image", backup.toString(), "--export", "v1-here", "--verify", "--json");
@@ -119,13 +120,14 @@ class StorageIT {
         JsonNode after = json("storage:server", "--json");
         assertTrue(after.get("exports").toString().contains("v1-here"), after.toString());
 
-        oneLineError(dist.vmlab("storage:precache", "start", "nope", "--to", "127.0.0.1:" + port), "nope");
-        oneLineError(dist.vmlab("storage:precache", "start", "v1", "--to", "127.0.0.1:" + port, "-s", "sideways"),
+        oneLineError(dist.vmlab("storage:precache", "--to", "127.0.0.1:" + port, "start", "nope"), "nope");
+        oneLineError(dist.vmlab("storage:precache", "--to", "127.0.0.1:" + port, "-s", "sideways", "start",
+                "v1"),
                 "sideways");
         oneLineError(dist.vmlab("storage:export", "bad/name", backup.toString()), "bad/name");
         Distribution.Result help = dist.vmlab("storage:precache", "--help");
         assertTrue(help.stdout().contains("--to") && help.stdout().contains("--strategy"), help.stdout());
-        Distribution.Result opts = dist.vmlab("storage:precache", "--option", "help", "-s", "recency");
+        Distribution.Result opts = dist.vmlab("storage:precache", "--option", "help", "-s", "recency", "status");
         assertTrue(opts.stdout().contains("quiet"), opts.stdout());
     }
 }
