@@ -160,7 +160,7 @@ public final class DefaultStorageService implements StorageService {
             PrecacheEntry e = new PrecacheEntry(vm, strategy, backupSite, export, session, link, options.wanRate(),
                     System.currentTimeMillis());
             precaching.put(vm, e);
-            return e.status("running");
+            return e.status();
         } catch (IOException | RuntimeException ex) {
             if (link != null) {
                 link.close();
@@ -174,13 +174,13 @@ public final class DefaultStorageService implements StorageService {
 
     @Override
     public Optional<PrecacheStatus> precacheStatus(String vm) {
-        return Optional.ofNullable(precaching.get(vm)).map(e -> e.status("running"));
+        return Optional.ofNullable(precaching.get(vm)).map(PrecacheEntry::status);
     }
 
     @Override
     public List<PrecacheStatus> precacheStatuses() {
         List<PrecacheStatus> l = new ArrayList<>();
-        precaching.values().forEach(e -> l.add(e.status("running")));
+        precaching.values().forEach(e -> l.add(e.status()));
         return l;
     }
 

@@ -5,11 +5,18 @@ import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.storage.PrecacheSession;
 import org.vmlab.api.storage.PrecacheStats;
 import org.vmlab.api.storage.PrecacheStatus;
+import org.vmlab.storage.precache.PrecacheHealth;
 import org.vmlab.transport.WanLink;
 
 /** One VM's running pre-caching, with the emulated WAN link it goes through (if any). */
 record PrecacheEntry(String vm, String strategy, Endpoint backupSite, String export, PrecacheSession session,
                      WanLink link, DataRate cap, long startMillis) {
+
+    /** The status while it runs: running, or stalled with the reason. */
+    PrecacheStatus status() {
+        String problem = session instanceof PrecacheHealth h ? h.problem() : null;
+        return status(problem == null ? "running" : "stalled: " + problem);
+    }
 
     PrecacheStatus status(String state) {
         PrecacheStats s = session.stats();

@@ -21,7 +21,7 @@ import org.vmlab.transport.RateLimiter;
  * site only stops the sending: the VM's writes keep being tracked, and the sender reconnects
  * every interval, resuming from the bitmap.
  */
-final class PrecacheRun implements PrecacheSession {
+final class PrecacheRun implements PrecacheSession, PrecacheHealth {
     private static final Logger LOG = LoggerFactory.getLogger(PrecacheRun.class);
     /** Blocks per NBD write at most (contiguous runs are merged). */
     private static final int RUN = 64;
@@ -38,7 +38,6 @@ final class PrecacheRun implements PrecacheSession {
     private final AtomicLong bytesSent = new AtomicLong();
     private volatile String failure;
     private volatile boolean closed;
-    private volatile double rate;
 
     PrecacheRun(BlockDevice source, PrecacheState state, BlockPicker picker, Supplier<NbdClient> connector,
                 RateLimiter cap, long intervalMillis, String name) {
@@ -62,8 +61,6 @@ final class PrecacheRun implements PrecacheSession {
     }
 
     private void sendLoop() {
-        long windowStart = System.nanoTime();
-        long windowBytes = 0;
         while (!closed) {
             if (!sends) {
                 sleep(intervalMillis);
@@ -72,25 +69,19 @@ final class PrecacheRun implements PrecacheSession {
             try (NbdClient c = connector.get()) {
                 failure = null;
                 while (!closed) {
-                    long before = bytesSent.get();
                     boolean idle = !invalidate(c) & !sendSome(c);
-                    windowBytes += bytesSent.get() - before;
-                    long now = System.nanoTime();
-                    if (now - windowStart >= 1_000_000_000L) {
-                        rate = windowBytes / ((now - windowStart) / 1e9);
-                        windowStart = now;
-                        windowBytes = 0;
-                    }
                     if (idle) {
                         c.flush();
                         state.force();
                         sleep(intervalMillis);
                     }
                 }
+                // Stopping: the backup site must not keep copies of blocks written since they were sent.
+                invalidate(c);
+                c.flush();
             } catch (IOException | RuntimeException e) {
                 if (!closed) {
                     failure = "backup site unreachable: " + e.getMessage();
-                    rate = 0;
                     LOG.debug("pre-caching: {}; retrying in {} ms", e.toString(), intervalMillis);
                     sleep(intervalMillis);
                 }
@@ -164,14 +155,12 @@ final class PrecacheRun implements PrecacheSession {
                 System.currentTimeMillis());
     }
 
-    /** Bytes per second sent over the last second. */
-    double rate() {
-        return rate;
-    }
-
-    /** Why sending is stalled, or null while it goes. */
-    String failure() {
-        return failure;
+    @Override
+    public String problem() {
+        String f = failure;
+        long stale = state.invalidCount();
+        return f == null ? null : f + (stale == 0 ? "" : "; the backup site still holds stale copies of " + stale
+                + " blocks");
     }
 
     @Override
@@ -185,9 +174,12 @@ final class PrecacheRun implements PrecacheSession {
         } catch (Exception ignored) {
             // the disk may be gone already
         }
-        sender.interrupt();
         try {
-            sender.join(5000);
+            sender.join(Math.max(2000, 4 * intervalMillis)); // let it tell the backup site what went stale
+            if (sender.isAlive()) {
+                sender.interrupt();
+                sender.join(5000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -80,6 +80,10 @@ final class PrecacheState {
         return t == 0 ? Long.MAX_VALUE : (nowMillis - startMillis) / 1000 + 1 - t;
     }
 
+    synchronized long invalidCount() {
+        return invalid.cardinality();
+    }
+
     synchronized long cachedCount() {
         return cached.cardinality();
     }
