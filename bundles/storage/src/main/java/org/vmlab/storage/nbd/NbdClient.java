@@ -121,7 +121,11 @@ public final class NbdClient implements AutoCloseable {
     }
 
     public void trim(long offset, int length) throws IOException {
-        await(send(new Request(0, Nbd.CMD_TRIM, 0, offset, length), null, null));
+        await(trimAsync(offset, length));
+    }
+
+    public CompletableFuture<Void> trimAsync(long offset, int length) throws IOException {
+        return send(new Request(0, Nbd.CMD_TRIM, 0, offset, length), null, null);
     }
 
     public void writeZeroes(long offset, int length, boolean fua) throws IOException {

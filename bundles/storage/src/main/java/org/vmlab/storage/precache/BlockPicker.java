@@ -9,6 +9,9 @@ interface BlockPicker {
     /** The next block to send, or -1 when none is due now (the sender waits an interval). */
     long next(PrecacheState state, long nowMillis);
 
+    /** The picked block went with the ones before {@code end}: look on from there. */
+    void advance(long end);
+
     /** Whether a block after a picked one may go with it in one write. */
     default boolean eligible(PrecacheState state, long block, long nowMillis) {
         return true;

@@ -2,6 +2,8 @@ package org.vmlab.storage.precache;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -91,15 +93,20 @@ final class PrecacheRun implements PrecacheSession, PrecacheHealth {
         }
     }
 
-    /** Tells the backup site to forget the blocks written since it got them; true if any. */
+    /** Tells the backup site to forget the blocks written since it got them (pipelined trims); true if any. */
     private boolean invalidate(NbdClient c) throws IOException {
-        boolean any = false;
-        for (long b = state.takeInvalid(); b >= 0; b = state.takeInvalid()) {
-            c.trim(b * source.blockSize(), source.blockSize());
+        int bs = source.blockSize();
+        List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+        long from = 0;
+        for (long[] run = state.takeInvalid(from, 1 << 16); run != null; run = state.takeInvalid(from, 1 << 16)) {
+            inFlight.add(c.trimAsync(run[0] * bs, (int) (run[1] * bs)));
             bytesSent.addAndGet(28);
-            any = true;
+            from = run[0] + run[1];
         }
-        return any;
+        for (CompletableFuture<Void> f : inFlight) {
+            NbdClient.await(f);
+        }
+        return !inFlight.isEmpty();
     }
 
     /** Sends up to a window of blocks the strategy picks; true if it sent any. */
@@ -118,6 +125,7 @@ final class PrecacheRun implements PrecacheSession, PrecacheHealth {
                     && picker.eligible(state, first + count, now)) {
                 count++;
             }
+            picker.advance(first + count);
             ByteBuffer buf = ByteBuffer.allocate(count * bs);
             for (int k = 0; k < count; k++) {
                 state.reading(first + k);

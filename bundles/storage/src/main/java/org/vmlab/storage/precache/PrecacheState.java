@@ -6,7 +6,7 @@ import org.vmlab.storage.block.BlockBitmap;
  * What a session knows of each block, kept consistent under the state's lock: {@code cached}
  * (persisted) says the backup site holds the block's current content; {@code touched} says it was
  * written since the sender last read it; {@code invalid} says the backup site must be told to
- * forget its copy; and the last write time in seconds since the session started (for recency).
+ * forget any copy it has; and the last write time in seconds since the session started (for recency).
  */
 final class PrecacheState {
     private final BlockBitmap cached;
@@ -35,9 +35,10 @@ final class PrecacheState {
         for (long b = Math.max(0, first); b < end; b++) {
             touched.set(b);
             lastWrite[(int) b] = t;
-            if (cached.clear(b)) {
-                invalid.set(b);
-            }
+            cached.clear(b);
+            // Always: the backup may hold the block without our knowing (a copy in flight, or sent
+            // before a restart whose acknowledgement was lost); a trim costs 28 bytes.
+            invalid.set(b);
         }
         writes += count;
     }
@@ -57,13 +58,21 @@ final class PrecacheState {
         return true;
     }
 
-    /** The next block the backup must forget, removed from the set; -1 if none. */
-    synchronized long takeInvalid() {
-        long b = invalid.nextSet(0);
-        if (b >= 0) {
-            invalid.clear(b);
+    /**
+     * The next run of blocks the backup must forget (at most {@code max}), removed from the set, as
+     * {@code [first, count]}; null if none.
+     */
+    synchronized long[] takeInvalid(long from, int max) {
+        long b = invalid.nextSet(from);
+        if (b < 0) {
+            return null;
         }
-        return b;
+        int n = 0;
+        while (n < max && b + n < invalid.size() && invalid.get(b + n)) {
+            invalid.clear(b + n);
+            n++;
+        }
+        return new long[] {b, n};
     }
 
     synchronized boolean isCached(long block) {

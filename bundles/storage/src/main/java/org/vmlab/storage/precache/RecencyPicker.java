@@ -19,6 +19,11 @@ final class RecencyPicker implements BlockPicker {
     }
 
     @Override
+    public void advance(long end) {
+        cursor = end;
+    }
+
+    @Override
     public long next(PrecacheState state, long nowMillis) {
         long start = cursor;
         long b = state.nextUncached(start);

@@ -5,6 +5,11 @@ final class SequentialPicker implements BlockPicker {
     private long cursor;
 
     @Override
+    public void advance(long end) {
+        cursor = end;
+    }
+
+    @Override
     public long next(PrecacheState state, long nowMillis) {
         long b = state.nextUncached(cursor);
         if (b < 0 && cursor > 0) {

@@ -111,6 +111,42 @@ class PrecacheTest {
     }
 
     @Test
+    void writesDuringCopiesNeverLeaveAStaleBlockMarkedCachedAtTheBackup() throws Exception {
+        try (FileBlockDevice src = FileBlockDevice.open(dir.resolve("w.img"), BLOCKS * 4096L, false);
+             FileBlockDevice backup = FileBlockDevice.open(dir.resolve("wb.img"), BLOCKS * 4096L, false);
+             NbdServer server = NbdServer.start("127.0.0.1", 0, 8, 5000);
+             org.vmlab.transport.WanLink wan = org.vmlab.transport.WanLink.start(
+                     org.vmlab.transport.LinkModel.of(DataRate.parse("200m"), Duration.ofMillis(20)),
+                     new java.net.InetSocketAddress("127.0.0.1", server.port()))) {
+            BlockBitmap bits = BlockBitmap.inMemory(BLOCKS);
+            server.addExport(new DeviceExport("backup", "", backup, bits, true));
+            PrecacheSession s = new AllPrecacher().start(src, new Endpoint("127.0.0.1", wan.port()),
+                    options(dir.resolve("w.bitmap"), Map.of()));
+            Random rnd = new Random(3);
+            ByteBuffer w = ByteBuffer.allocate(4096);
+            long end = System.nanoTime() + 1_500_000_000L;
+            while (System.nanoTime() < end) { // writes land while copies of the same blocks are in flight
+                rnd.nextBytes(w.array());
+                w.clear();
+                src.write(rnd.nextInt(64) * 16L % BLOCKS, w);
+                Thread.sleep(1);
+            }
+            s.close();
+            byte[] a = content(src);
+            byte[] b = content(backup);
+            long stale = 0;
+            for (int blk = 0; blk < BLOCKS; blk++) {
+                if (bits.get(blk) && !java.util.Arrays.equals(a, blk * 4096, blk * 4096 + 4096, b, blk * 4096,
+                        blk * 4096 + 4096)) {
+                    stale++;
+                }
+            }
+            assertEquals(0, stale, "blocks the backup holds as cached but stale");
+            assertTrue(bits.cardinality() > 0);
+        }
+    }
+
+    @Test
     void recencyHoldsBackHotBlocksAndNoneSendsNothing() throws Exception {
         try (FileBlockDevice src = FileBlockDevice.open(dir.resolve("s.img"), BLOCKS * 4096L, false);
              FileBlockDevice backup = FileBlockDevice.open(dir.resolve("b.img"), BLOCKS * 4096L, false);
