@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -124,10 +123,7 @@ final class EvacuationScenario {
              BlockBitmap bits = BlockBitmap.open(dstBits, local.blockCount())) {
             left = bits.size() - bits.cardinality();
             long t0 = System.nanoTime();
-            List<NbdClient> streams = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                streams.add(NbdClient.connect("127.0.0.1", toSource.port(), "vm", List.of(), 64, 30_000));
-            }
+            List<NbdClient> streams = NbdClient.connectAll("127.0.0.1", toSource.port(), "vm", 4, 64, 30_000);
             CopyOnReadDevice dev = new CopyOnReadDevice(local, bits, streams, 16);
             EvacuationPlan plan = new EvacuationPlan(new Endpoint("127.0.0.1", toSource.port()), "vm", dst, dstBits,
                     "vm", 16, 4, false);

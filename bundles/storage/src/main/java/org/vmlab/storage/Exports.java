@@ -136,14 +136,11 @@ final class Exports {
         if (entries.containsKey(plan.export())) {
             throw new IllegalArgumentException("export '" + plan.export() + "' exists already");
         }
-        List<NbdClient> sources = new ArrayList<>();
+        List<NbdClient> sources;
         try {
-            for (int i = 0; i < plan.streams(); i++) {
-                sources.add(NbdClient.connect(plan.source().host(), plan.source().port(), plan.sourceExport(),
-                        List.of(), 64, 10_000));
-            }
+            sources = NbdClient.connectAll(plan.source().host(), plan.source().port(), plan.sourceExport(),
+                    plan.streams(), 64, 10_000);
         } catch (IOException e) {
-            sources.forEach(NbdClient::close);
             throw new VmlabException("cannot reach the source " + plan.source().host() + ":" + plan.source().port()
                     + " export '" + plan.sourceExport() + "': " + e.getMessage(), e);
         }

@@ -22,7 +22,7 @@ import org.vmlab.storage.nbd.NbdClient;
  */
 public final class Evacuation {
     private static final int BATCH = 256;
-    private static final int IN_FLIGHT_PER_STREAM = 16;
+    private static final int IN_FLIGHT_PER_STREAM = 48;
 
     private final EvacuationPlan plan;
     private final CopyOnReadDevice device;

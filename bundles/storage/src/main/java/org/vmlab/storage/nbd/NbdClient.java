@@ -79,6 +79,38 @@ public final class NbdClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens {@code streams} connections at once (each handshake costs round trips, which on a WAN
+     * add up when done one after the other); all or none.
+     */
+    public static List<NbdClient> connectAll(String host, int port, String export, int streams, int window,
+                                             int timeoutMillis) throws IOException {
+        List<java.util.concurrent.CompletableFuture<NbdClient>> fs = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            fs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return connect(host, port, export, List.of(), window, timeoutMillis);
+                } catch (IOException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }));
+        }
+        List<NbdClient> out = new ArrayList<>();
+        IOException failure = null;
+        for (var f : fs) {
+            try {
+                out.add(f.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            }
+        }
+        if (failure != null) {
+            out.forEach(NbdClient::close);
+            throw failure;
+        }
+        return out;
+    }
+
     public long size() {
         return info.size();
     }
