@@ -95,10 +95,10 @@ final class EvacuationScenario {
                 DiskWriter writer = new DiskWriter(source, 0.05, 0.9, writesPerSecond);
                 PrecacheSession s = strategy(name).start(source, new Endpoint("127.0.0.1", toBackup.port()),
                         new PrecacheOptions(DataRate.UNLIMITED, Duration.ofMillis(200), params));
-                // Until the first full copy is there (none: at once), then a steady phase of writes.
+                // Until the first full copy is there but for the hot 5% (none: at once), then a steady phase.
                 double full = size / model.rate().bytesPerSecond();
                 long deadline = t0 + (long) ((2 * full + 30) * 1e9);
-                while (!name.equals("none") && s.stats().cachedFraction() < 0.9 && System.nanoTime() < deadline) {
+                while (!name.equals("none") && s.stats().cachedFraction() < 0.94 && System.nanoTime() < deadline) {
                     Thread.sleep(200);
                 }
                 Thread.sleep((long) (steadySeconds * 1000));

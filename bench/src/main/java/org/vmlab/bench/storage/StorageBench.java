@@ -70,9 +70,10 @@ public final class StorageBench {
 
     private static void evac(Path dir, long mib, LinkModel model) throws Exception {
         Path pristine = randomImage(dir, mib);
-        System.out.printf("evac: %d MiB disk, WAN %s, writes: 100 blocks/s of 4 KiB, 90%% to a hot 5%% of the disk%n",
+        System.out.printf("evac: %d MiB disk, WAN %s, writes: 100 blocks/s of 4 KiB, 90%% to a hot 5%% of the disk;"
+                + " pre-caching until 94%% is at the backup, then 30 s more%n",
                 mib, model);
-        EvacuationScenario sc = new EvacuationScenario(dir, pristine, model, 100, 10);
+        EvacuationScenario sc = new EvacuationScenario(dir, pristine, model, 100, 30);
         EvacuationScenario.Result none = null;
         for (String s : new String[] {"none", "recency", "all"}) {
             EvacuationScenario.Result r = sc.run(s);
