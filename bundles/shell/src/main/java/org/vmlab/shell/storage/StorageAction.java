@@ -4,7 +4,7 @@ import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.vmlab.api.storage.StorageService;
-import org.vmlab.shell.support.Json;
+import org.vmlab.shell.support.CommandOutput;
 
 /** What every storage: command shares: the storage service (optional, so the commands register without it) and --json. */
 abstract class StorageAction implements Action {
@@ -22,15 +22,11 @@ abstract class StorageAction implements Action {
     }
 
     void print(Object jsonValue, String text) {
-        System.out.println(json ? Json.write(jsonValue) : text);
+        new CommandOutput(json).print(jsonValue, text);
     }
 
-    /** A progress line for people; nothing with --json, whose stdout is one object. */
     void progress(String line) {
-        if (!json) {
-            System.out.println("  " + line);
-            System.out.flush();
-        }
+        new CommandOutput(json).progress(line);
     }
 
     static String mib(long bytes) {

@@ -1,7 +1,6 @@
 package org.vmlab.shell.storage;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +18,7 @@ import org.vmlab.api.provider.Family;
 import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.api.storage.PrecacheOptions;
 import org.vmlab.api.storage.PrecacheStatus;
+import org.vmlab.shell.support.NameValues;
 import org.vmlab.shell.support.PrecacheOptionCompleter;
 import org.vmlab.shell.support.PrecacherCompleter;
 import org.vmlab.shell.support.Providers;
@@ -99,17 +99,7 @@ public class StoragePrecacheCommand extends StorageAction {
     }
 
     private Map<String, String> options() {
-        Map<String, String> o = new LinkedHashMap<>();
-        if (options != null) {
-            for (String kv : options) {
-                int eq = kv.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("--option takes name=value, not '" + kv + "'");
-                }
-                o.put(kv.substring(0, eq), kv.substring(eq + 1));
-            }
-        }
-        return o;
+        return NameValues.parse("--option", options);
     }
 
     private static Duration duration(String s) {
