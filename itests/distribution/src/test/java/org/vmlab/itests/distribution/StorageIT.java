@@ -63,6 +63,26 @@ class StorageIT {
     }
 
     @Test
+    void strategiesAreProvidersWithTheirOptions() throws Exception {
+        List<String> defaults = new java.util.ArrayList<>();
+        List<String> storage = new java.util.ArrayList<>();
+        json("policy:list", "--json").forEach(p -> {
+            if (p.get("isDefault").asBoolean()) {
+                defaults.add(p.get("family").asText() + "/" + p.get("name").asText());
+            }
+            if (p.get("family").asText().equals("storage")) {
+                storage.add(p.get("name").asText());
+            }
+        });
+        // the same list as DistributionIT's, where storage/recency joins the families' defaults
+        assertEquals(List.of("backend/emu", "workload/idle", "engine/precopy", "ordering/sequential",
+                "storage/recency", "tiering/first-touch", "kvs/tiered-memcached", "placement/none"), defaults);
+        assertEquals(List.of("recency", "all", "none"), storage);
+        Distribution.Result info = dist.vmlab("policy:info", "storage", "recency");
+        assertTrue(info.stdout().contains("quiet") && info.stdout().contains("bitmap"), info.stdout() + info.stderr());
+    }
+
+    @Test
     void exportPrecacheEvacuateVerify() throws Exception {
         JsonNode server = json("storage:server", "--json");
         assertEquals("127.0.0.1", server.get("host").asText(), "loopback by default");
