@@ -2,6 +2,7 @@ package org.vmlab.storage.precache;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,11 @@ import org.vmlab.transport.RateLimiter;
 final class PrecacheRun implements PrecacheSession, PrecacheHealth {
     private static final Logger LOG = LoggerFactory.getLogger(PrecacheRun.class);
     /** Blocks per NBD write at most (contiguous runs are merged). */
-    private static final int RUN = 64;
+    private static final int RUN = 256;
+    /** Writes in flight at most: 32 MiB, over the bandwidth-delay product of 1 Gbit/s x 150 ms. */
+    private static final int WINDOW = 32;
+    /** Writes per pass, between which the backup site is told what went stale. */
+    private static final int BATCH = 256;
 
     private final BlockDevice source;
     private final PrecacheState state;
@@ -82,6 +87,7 @@ final class PrecacheRun implements PrecacheSession, PrecacheHealth {
                 invalidate(c);
                 c.flush();
             } catch (IOException | RuntimeException e) {
+                state.lost();
                 if (!closed) {
                     failure = "backup site unreachable: " + e.getMessage();
                     LOG.debug("pre-caching: {}; retrying in {} ms", e.toString(), intervalMillis);
@@ -109,19 +115,23 @@ final class PrecacheRun implements PrecacheSession, PrecacheHealth {
         return !inFlight.isEmpty();
     }
 
-    /** Sends up to a window of blocks the strategy picks; true if it sent any. */
+    /**
+     * Sends what the strategy picks, up to {@link #BATCH} requests, keeping {@link #WINDOW} of them
+     * in flight (a long fat link needs bytes in flight, not one round trip per batch); true if it
+     * sent any.
+     */
     private boolean sendSome(NbdClient c) throws IOException, InterruptedException {
         int bs = source.blockSize();
-        CompletableFuture<?>[] inFlight = new CompletableFuture<?>[16];
-        int n = 0;
-        long now = System.currentTimeMillis();
-        for (int i = 0; i < inFlight.length && !closed; i++) {
+        ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+        int sent = 0;
+        while (sent < BATCH && !closed) {
+            long now = System.currentTimeMillis();
             long first = picker.next(state, now);
             if (first < 0) {
                 break;
             }
             int count = 1;
-            while (count < RUN && first + count < state.blocks() && !state.isCached(first + count)
+            while (count < RUN && first + count < state.blocks() && state.isSendable(first + count)
                     && picker.eligible(state, first + count, now)) {
                 count++;
             }
@@ -135,17 +145,21 @@ final class PrecacheRun implements PrecacheSession, PrecacheHealth {
             cap.acquire(buf.remaining() + 28L);
             final long f = first;
             final int cnt = count;
-            inFlight[n++] = c.writeAsync(first * bs, buf, false).thenRun(() -> {
+            inFlight.add(c.writeAsync(first * bs, buf, false).thenRun(() -> {
+                bytesSent.addAndGet((long) cnt * bs + 28); // before the blocks count as cached
                 for (int k = 0; k < cnt; k++) {
                     state.acknowledged(f + k);
                 }
-                bytesSent.addAndGet((long) cnt * bs + 28);
-            });
+            }));
+            sent++;
+            if (inFlight.size() >= WINDOW) {
+                NbdClient.await(inFlight.poll());
+            }
         }
-        for (int i = 0; i < n; i++) {
-            NbdClient.await(inFlight[i].thenApply(x -> (Void) null));
+        while (!inFlight.isEmpty()) {
+            NbdClient.await(inFlight.poll());
         }
-        return n > 0;
+        return sent > 0;
     }
 
     private static void sleep(long millis) {

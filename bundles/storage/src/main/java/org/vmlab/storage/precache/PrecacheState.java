@@ -12,6 +12,8 @@ final class PrecacheState {
     private final BlockBitmap cached;
     private final BlockBitmap touched;
     private final BlockBitmap invalid;
+    /** Blocks sent and not yet acknowledged: not to be picked again meanwhile. */
+    private final BlockBitmap inFlight;
     private final int[] lastWrite;
     private final long startMillis;
     private long writes;
@@ -20,6 +22,7 @@ final class PrecacheState {
         this.cached = cached;
         this.touched = BlockBitmap.inMemory(cached.size());
         this.invalid = BlockBitmap.inMemory(cached.size());
+        this.inFlight = BlockBitmap.inMemory(cached.size());
         this.lastWrite = new int[(int) cached.size()];
         this.startMillis = startMillis;
     }
@@ -46,10 +49,17 @@ final class PrecacheState {
     /** The sender is about to read the block. */
     synchronized void reading(long block) {
         touched.clear(block);
+        inFlight.set(block);
+    }
+
+    /** The connection failed: nothing is in flight any more. */
+    synchronized void lost() {
+        inFlight.clearRange(0, inFlight.size());
     }
 
     /** The backup acknowledged the block as read; it is cached unless written since. */
     synchronized boolean acknowledged(long block) {
+        inFlight.clear(block);
         if (touched.get(block)) {
             return false;
         }
@@ -75,12 +85,24 @@ final class PrecacheState {
         return new long[] {b, n};
     }
 
-    synchronized boolean isCached(long block) {
-        return cached.get(block);
+    /** Whether the block is neither cached nor on its way. */
+    synchronized boolean isSendable(long block) {
+        return !cached.get(block) && !inFlight.get(block);
     }
 
+    /** The first block at or after {@code from} that is neither cached nor on its way, or -1. */
     synchronized long nextUncached(long from) {
-        return cached.nextClear(from);
+        for (long b = cached.nextClear(from); b >= 0; b = cached.nextClear(b + 1)) {
+            if (!inFlight.get(b)) {
+                return b;
+            }
+            long after = inFlight.nextClear(b);
+            if (after < 0) {
+                return -1;
+            }
+            b = after - 1;
+        }
+        return -1;
     }
 
     /** Seconds since the block was last written (Long.MAX_VALUE if never during this session). */
