@@ -126,7 +126,7 @@ final class EvacuationScenario {
             List<NbdClient> streams = NbdClient.connectAll("127.0.0.1", toSource.port(), "vm", 4, 64, 30_000);
             CopyOnReadDevice dev = new CopyOnReadDevice(local, bits, streams, 16);
             EvacuationPlan plan = new EvacuationPlan(new Endpoint("127.0.0.1", toSource.port()), "vm", dst, dstBits,
-                    "vm", 16, 4, false);
+                    "vm", 16, 4, false, null);
             r = new Evacuation(plan, dev, streams).run(line -> { });
             double secs = (System.nanoTime() - t0) / 1e9; // connecting included, as an evacuation must
             if (!r.completed()) {

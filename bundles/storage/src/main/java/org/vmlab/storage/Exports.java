@@ -1,6 +1,7 @@
 package org.vmlab.storage;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import org.vmlab.api.VmlabException;
+import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.storage.EvacuationPlan;
 import org.vmlab.api.storage.EvacuationReport;
 import org.vmlab.api.storage.ExportInfo;
@@ -23,6 +25,8 @@ import org.vmlab.storage.evacuate.Evacuation;
 import org.vmlab.storage.nbd.DeviceExport;
 import org.vmlab.storage.nbd.NbdClient;
 import org.vmlab.storage.nbd.NbdServer;
+import org.vmlab.transport.LinkModel;
+import org.vmlab.transport.WanLink;
 
 /** The exports of this node's NBD server and what each holds open (image file, bitmap). */
 final class Exports {
@@ -137,10 +141,19 @@ final class Exports {
             throw new IllegalArgumentException("export '" + plan.export() + "' exists already");
         }
         List<NbdClient> sources;
+        WanLink wan = null;
         try {
-            sources = NbdClient.connectAll(plan.source().host(), plan.source().port(), plan.sourceExport(),
-                    plan.streams(), 64, 10_000);
+            Endpoint to = plan.source();
+            LinkModel model = LinkParameters.take(plan.link(), new java.util.HashMap<>());
+            if (model != null) {
+                wan = WanLink.start(model, new InetSocketAddress(to.host(), to.port()));
+                to = new Endpoint("127.0.0.1", wan.port());
+            }
+            sources = NbdClient.connectAll(to.host(), to.port(), plan.sourceExport(), plan.streams(), 64, 10_000);
         } catch (IOException e) {
+            if (wan != null) {
+                wan.close();
+            }
             throw new VmlabException("cannot reach the source " + plan.source().host() + ":" + plan.source().port()
                     + " export '" + plan.sourceExport() + "': " + e.getMessage(), e);
         }
@@ -149,6 +162,9 @@ final class Exports {
         if (local.size() != size) {
             local.close();
             sources.forEach(NbdClient::close);
+            if (wan != null) {
+                wan.close();
+            }
             throw new IllegalArgumentException("the local image " + plan.image() + " has " + local.size()
                     + " bytes, the source's disk " + size);
         }
@@ -158,7 +174,13 @@ final class Exports {
                 dev, bits), plan.image().toString(), List.of(bits, local));
         progress.accept(String.format("serving '%s' now: %d of %d blocks already here (pre-cached)", plan.export(),
                 bits.cardinality(), bits.size()));
-        return new Evacuation(plan, dev, sources).run(progress);
+        try {
+            return new Evacuation(plan, dev, sources).run(progress);
+        } finally {
+            if (wan != null) {
+                wan.close();
+            }
+        }
     }
 
     private static void checkName(String name) {

@@ -65,7 +65,7 @@ class EvacuationTest {
             Exports exports = new Exports(dst, dir);
             List<String> progress = new ArrayList<>();
             EvacuationReport r = exports.evacuate(new EvacuationPlan(new Endpoint("127.0.0.1", a.port()), "vm", img,
-                    dir.resolve("dst.bitmap"), "vm", 8, 2, true), progress::add);
+                    dir.resolve("dst.bitmap"), "vm", 8, 2, true, java.util.Map.of("link-rtt", "5ms")), progress::add);
             assertTrue(r.completed(), r.status());
             assertEquals(Boolean.TRUE, r.verified());
             assertEquals(BLOCKS / 2, r.blocksLocal());
@@ -140,7 +140,7 @@ class EvacuationTest {
             });
             killer.start();
             EvacuationReport r = exports.evacuate(new EvacuationPlan(new Endpoint("127.0.0.1", wan.port()), "vm",
-                    dir.resolve("kd.img"), dir.resolve("kd.bitmap"), "vm", 0, 1, true), s -> { });
+                    dir.resolve("kd.img"), dir.resolve("kd.bitmap"), "vm", 0, 1, true, null), s -> { });
             killer.join();
             assertFalse(r.completed(), r.status());
             assertTrue(r.status().contains("source"), r.status());

@@ -19,11 +19,14 @@ import org.vmlab.api.migration.Endpoint;
  * @param readAhead   blocks fetched after a missing one, 0 for none
  * @param streams     NBD connections to the source, each pipelined
  * @param verify      whether the whole disk is compared with the source's at the end
+ * @param link        the emulated WAN to the source ({@code link-rate}, {@code link-rtt},
+ *                    {@code link-jitter}, {@code link-loss}); empty for the link as it is
  * @since 1.2
  */
 public record EvacuationPlan(Endpoint source, String sourceExport, Path image, Path bitmap, String export,
-                             int readAhead, int streams, boolean verify) {
+                             int readAhead, int streams, boolean verify, java.util.Map<String, String> link) {
     public EvacuationPlan {
+        link = link == null ? java.util.Map.of() : java.util.Map.copyOf(link);
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(sourceExport, "sourceExport");
         Objects.requireNonNull(image, "image");

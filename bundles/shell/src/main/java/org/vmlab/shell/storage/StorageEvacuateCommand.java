@@ -1,15 +1,18 @@
 package org.vmlab.shell.storage;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
+import org.apache.karaf.shell.support.completers.StringsCompleter;
 import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.storage.EvacuationPlan;
 import org.vmlab.api.storage.EvacuationReport;
+import org.vmlab.shell.support.NameValues;
 
 @Service
 @Command(scope = "storage", name = "evacuate", description = "Moves a disk to this node (run at the destination, "
@@ -45,11 +48,16 @@ public class StorageEvacuateCommand extends StorageAction {
     @Option(name = "--verify", description = "Compare the whole disk with the source's at the end")
     boolean verify;
 
+    @Option(name = "--option", aliases = "-o", multiValued = true, description = "The emulated WAN to the source: "
+            + "link-rate=100m, link-rtt=150ms, link-jitter=5ms, link-loss=0.01")
+    @Completion(value = StringsCompleter.class, values = {"link-rate=", "link-rtt=", "link-jitter=", "link-loss="})
+    List<String> options;
+
     @Override
     public Object execute() {
         EvacuationPlan plan = new EvacuationPlan(Endpoint.parse(from), sourceExport, Path.of(image),
                 Path.of(bitmap != null ? bitmap : image + ".bitmap"), export != null ? export : sourceExport, readAhead,
-                streams, verify);
+                streams, verify, NameValues.parse("--option", options));
         EvacuationReport r = storage().evacuate(plan, this::progress);
         if (json) {
             print(r, null);

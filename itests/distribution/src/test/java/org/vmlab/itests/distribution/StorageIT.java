@@ -121,7 +121,7 @@ class StorageIT {
         json("storage:precache", "--json", "stop", "v1");
 
         JsonNode report = json("storage:evacuate", "--from", "127.0.0.1:" + port, "--source-export", "v1",
-                "--image", backup.toString(), "--export", "v1-here", "--verify", "--json");
+                "--image", backup.toString(), "--export", "v1-here", "--verify", "-o", "link-rtt=10ms", "--json");
         assertEquals("completed", report.get("status").asText(), report.toString());
         assertTrue(report.get("verified").asBoolean(), report.toString());
         assertEquals(total, report.get("blocksLocal").asLong(), "everything was pre-cached: " + report);
