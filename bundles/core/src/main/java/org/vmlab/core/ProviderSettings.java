@@ -31,6 +31,7 @@ final class ProviderSettings {
                 case PLACEMENT -> service instanceof PlacementPolicy p ? p.options() : null;
                 case TIERING -> service instanceof TieringPolicy t ? t.options() : null;
                 case KVS -> service instanceof KvsService k ? k.options() : null;
+                case STORAGE -> service instanceof org.vmlab.api.storage.StoragePrecacher s ? s.options() : null;
                 default -> null;
             };
             return settings == null ? List.of() : List.copyOf(settings);

@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.storage.BlockDevice;
+import org.vmlab.api.storage.BlockWriteListener;
 
 /**
  * A VM's disk: a raw image file in 4 KiB blocks, read and written with positional
@@ -26,6 +28,8 @@ public final class EmuDisk implements BlockDevice {
     private final Path path;
     private final long blocks;
     private final FileChannel channel;
+    /** Pre-caching's write trackers; empty (and free) unless one runs. */
+    private final CopyOnWriteArrayList<BlockWriteListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     private EmuDisk(Path path, long blocks, FileChannel channel) {
@@ -98,6 +102,19 @@ public final class EmuDisk implements BlockDevice {
             throw failure("write block " + block, e);
         }
         src.position(start + BLOCK_SIZE);
+        written(block, 1);
+    }
+
+    private void written(long block, int count) {
+        for (BlockWriteListener l : listeners) {
+            l.written(block, count);
+        }
+    }
+
+    @Override
+    public AutoCloseable trackWrites(BlockWriteListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return () -> listeners.remove(listener);
     }
 
     @Override
@@ -119,6 +136,7 @@ public final class EmuDisk implements BlockDevice {
             throw failure("write blocks " + block + "+" + count, e);
         }
         src.position(src.position() + (int) bytes);
+        written(block, count);
     }
 
     @Override

@@ -8,7 +8,7 @@
  * {@link org.vmlab.transport.Lz4Block}).
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.vmlab.transport;
 
 import org.osgi.annotation.bundle.Export;

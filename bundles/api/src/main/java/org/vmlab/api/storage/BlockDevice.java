@@ -62,6 +62,17 @@ public interface BlockDevice extends AutoCloseable {
 
     boolean isReadOnly();
 
+    /**
+     * Calls {@code listener} after every completed write until the returned handle is closed, so
+     * pre-caching sees each block the VM writes.
+     *
+     * @throws UnsupportedOperationException if this device cannot report its writes
+     * @since 1.2
+     */
+    default AutoCloseable trackWrites(BlockWriteListener listener) {
+        throw new UnsupportedOperationException("this disk does not report its writes");
+    }
+
     /** Flushes and releases the device; idempotent. */
     @Override
     void close();

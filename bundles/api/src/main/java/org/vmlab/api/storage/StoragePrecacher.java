@@ -1,7 +1,10 @@
 package org.vmlab.api.storage;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ConsumerType;
 import org.vmlab.api.migration.Endpoint;
+import org.vmlab.api.parameter.Parameter;
 
 /**
  * A strategy for keeping a backup site's copy of a disk close to current while the VM runs, so an
@@ -10,6 +13,15 @@ import org.vmlab.api.migration.Endpoint;
  */
 @ConsumerType
 public interface StoragePrecacher {
+
+    /**
+     * The options it reads from {@link PrecacheOptions#parameters()}; none by default.
+     *
+     * @since 1.2
+     */
+    default List<Parameter> options() {
+        return List.of();
+    }
 
     /**
      * Starts copying {@code source} to the backup site in the background and returns at once.

@@ -41,7 +41,10 @@ final class Distribution implements AutoCloseable {
             throw new IllegalStateException("tar failed: " + untar.stderr());
         }
         try (Stream<Path> s = Files.list(workDir)) {
-            return new Distribution(s.filter(Files::isDirectory).findFirst().orElseThrow());
+            Distribution d = new Distribution(s.filter(Files::isDirectory).findFirst().orElseThrow());
+            // Tests run several distributions at once: the NBD server (vmlab-storage) takes a free port, not 10809.
+            Files.writeString(d.home.resolve("etc/org.vmlab.storage.cfg"), "port = 0\n");
+            return d;
         }
     }
 

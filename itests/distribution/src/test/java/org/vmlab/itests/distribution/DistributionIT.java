@@ -92,7 +92,7 @@ class DistributionIT {
             }
         }
         assertEquals(List.of("backend/emu", "workload/idle", "engine/precopy", "ordering/sequential",
-                "tiering/first-touch", "kvs/tiered-memcached", "hotplug/job-coordinator", "placement/none"), defaults);
+                "storage/recency", "tiering/first-touch", "kvs/tiered-memcached", "hotplug/job-coordinator", "placement/none"), defaults);
 
         Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
         assertEquals(4, JSON.readTree(filtered.stdout()).size(), filtered.stdout());

@@ -152,6 +152,8 @@ public class VmlabFeatureIT {
                 editConfigurationFilePut("etc/org.vmlab.cli.cfg", "socket.path", "data/vmlab/control.sock"),
                 // The migration receiver on any free loopback port: 7301 may belong to another instance.
                 editConfigurationFilePut("etc/org.vmlab.transport.cfg", "port", "0"),
+                // The NBD server (vmlab-storage) likewise: 10809 may belong to another instance.
+                editConfigurationFilePut("etc/org.vmlab.storage.cfg", "port", "0"),
                 features(vmlabFeatures, "vmlab"),
                 // What bin/karaf passes on JDK 9+ (Pax Exam 4.14 does not); paths are relative to
                 // the instance folder, the container's working directory.
