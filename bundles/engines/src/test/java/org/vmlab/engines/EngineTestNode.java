@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,7 +15,6 @@ import org.vmlab.api.migration.MigrationListener;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.vm.Vm;
-import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
 import org.vmlab.api.workload.InvariantResult;
@@ -52,7 +50,7 @@ final class EngineTestNode implements AutoCloseable {
         backend.registerWorkload("memory", new MemoryWorkload());
         receiver = new MigrationReceiver(name -> "emu".equals(name) ? backend : null,
                 MigrationReceiver.Settings.loopback(dir.resolve("secret/transport.secret")).withTimeout(timeout));
-        service = new DefaultMigrationService(directory(backend));
+        service = new DefaultMigrationService(backend.directory());
         service.addEngine("precopy", 100, new PrecopyEngine(receiver));
         service.addEngine("postcopy", 50, new PostcopyEngine(receiver));
         service.addEngine("hybrid", 40, new HybridEngine(receiver));
@@ -60,36 +58,6 @@ final class EngineTestNode implements AutoCloseable {
         service.addOrdering("random", 0, new RandomOrdering());
         service.addOrdering("hot-last", 0, new HotLastOrdering());
         service.addOrdering("update-history", 0, new UpdateHistoryOrdering());
-    }
-
-    /** The VMs of an emu backend as a directory. */
-    static VmDirectory directory(EmuBackend backend) {
-        return new VmDirectory() {
-            @Override
-            public List<Vm> vms() {
-                return backend.vms();
-            }
-
-            @Override
-            public Optional<Vm> find(String id) {
-                return backend.find(id);
-            }
-
-            @Override
-            public Vm create(VmSpec spec) {
-                return backend.create(spec);
-            }
-
-            @Override
-            public Vm restore(Path snapshot, String b) {
-                return backend.restore(snapshot);
-            }
-
-            @Override
-            public List<String> backends() {
-                return List.of("emu");
-            }
-        };
     }
 
     /** A running VM with the memory workload (one writer per vCPU). */

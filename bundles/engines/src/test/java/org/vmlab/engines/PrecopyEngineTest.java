@@ -13,7 +13,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +27,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.vmlab.api.DataRate;
 import org.vmlab.api.VmlabException;
-import org.vmlab.api.memory.Pages;
 import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.migration.LinkSpec;
 import org.vmlab.api.migration.Migration;
@@ -38,7 +36,6 @@ import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.MigrationStatus;
 import org.vmlab.api.migration.Verification;
 import org.vmlab.api.vm.Vm;
-import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
 import org.vmlab.api.workload.InvariantResult;
@@ -73,7 +70,7 @@ class PrecopyEngineTest {
     }
 
     static DefaultMigrationService newService(PrecopyEngine engine) {
-        DefaultMigrationService s = new DefaultMigrationService(directory());
+        DefaultMigrationService s = new DefaultMigrationService(backend.directory());
         s.addEngine("precopy", 100, engine);
         s.addOrdering("sequential", 100, new SequentialOrdering());
         s.addOrdering("random", 0, new RandomOrdering());
@@ -93,10 +90,6 @@ class PrecopyEngineTest {
         for (Vm vm : backend.vms()) {
             vm.destroy();
         }
-    }
-
-    static VmDirectory directory() {
-        return EngineTestNode.directory(backend);
     }
 
     static Vm memoryVm(String rate, long memory, String workingSet) {

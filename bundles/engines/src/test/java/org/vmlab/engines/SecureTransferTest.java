@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +35,6 @@ import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.MigrationStatus;
 import org.vmlab.api.migration.Verification;
 import org.vmlab.api.vm.Vm;
-import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
 import org.vmlab.emu.EmuBackend;
@@ -98,32 +96,7 @@ class SecureTransferTest {
     }
 
     static DefaultMigrationService service(PrecopyEngine engine) {
-        DefaultMigrationService s = new DefaultMigrationService(new VmDirectory() {
-            @Override
-            public List<Vm> vms() {
-                return backend.vms();
-            }
-
-            @Override
-            public Optional<Vm> find(String id) {
-                return backend.find(id);
-            }
-
-            @Override
-            public Vm create(VmSpec spec) {
-                return backend.create(spec);
-            }
-
-            @Override
-            public Vm restore(Path snapshot, String b) {
-                return backend.restore(snapshot);
-            }
-
-            @Override
-            public List<String> backends() {
-                return List.of("emu");
-            }
-        });
+        DefaultMigrationService s = new DefaultMigrationService(backend.directory());
         s.addEngine("precopy", 100, engine);
         s.addOrdering("sequential", 100, new SequentialOrdering());
         return s;
