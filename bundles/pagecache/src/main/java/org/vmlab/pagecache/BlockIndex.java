@@ -11,6 +11,8 @@ final class BlockIndex {
     private final long[] blocks;
     private final int mask;
     private int size;
+    /** The block of hash 0, which cannot be a key (0 marks an empty slot); -1 for none. */
+    private long zeroHashBlock = -1;
 
     /** @param expected the most entries it will hold */
     BlockIndex(long expected) {
@@ -20,20 +22,23 @@ final class BlockIndex {
         mask = cap - 1;
     }
 
-    private static long key(long hash) {
-        return hash == EMPTY ? 1 : hash; // 0 marks an empty slot; a hash of 0 shares 1's slot chain
-    }
-
     private int home(long k) {
         return (int) ((k * 0x9E3779B97F4A7C15L) >>> 33) & mask;
     }
 
     /** Adds {@code hash -> block} unless the hash is there already. */
     void put(long hash, long block) {
+        if (hash == EMPTY) {
+            if (zeroHashBlock < 0) {
+                zeroHashBlock = block;
+                size++;
+            }
+            return;
+        }
         if ((size + 1) * 4L > keys.length * 3L) {
             throw new IllegalStateException("block index full: " + size + " entries");
         }
-        long k = key(hash);
+        long k = hash;
         int i = home(k);
         while (keys[i] != EMPTY) {
             if (keys[i] == k) {
@@ -48,7 +53,10 @@ final class BlockIndex {
 
     /** A block with this content hash, or -1. */
     long get(long hash) {
-        long k = key(hash);
+        if (hash == EMPTY) {
+            return zeroHashBlock;
+        }
+        long k = hash;
         int i = home(k);
         while (keys[i] != EMPTY) {
             if (keys[i] == k) {
