@@ -75,7 +75,7 @@ final class IncomingTeleport implements AutoCloseable {
         try {
             san.read(t.blocks(), 0, n, buf);
         } catch (RuntimeException e) {
-            throw new TransportException("SAN read failed: " + e.getMessage(), e);
+            throw new TransportException(e.getMessage(), e); // one sentence from the SAN client already
         }
         long[] bad = new long[n];
         int nb = 0;
