@@ -92,6 +92,7 @@ class DistributionIT {
             }
         }
         assertEquals(List.of("backend/emu", "workload/idle", "engine/precopy", "ordering/sequential",
+                "pagecache/guest-agent",
                 "tiering/first-touch", "kvs/tiered-memcached", "placement/none"), defaults);
 
         Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
