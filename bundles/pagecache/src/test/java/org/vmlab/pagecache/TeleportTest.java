@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +31,7 @@ import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
+import org.vmlab.core.BackendVmDirectory;
 import org.vmlab.emu.EmuBackend;
 import org.vmlab.emu.EmuSettings;
 import org.vmlab.engines.DefaultMigrationService;
@@ -105,7 +105,7 @@ class TeleportTest {
                 MigrationReceiver.Settings.loopback(dir.resolve("secret/transport.secret")).withTimeout(Duration.ofSeconds(5)));
         san = new SanServer("127.0.0.1", 0);
         receiver.setSharedStorage(san);
-        service = new DefaultMigrationService(directory());
+        service = new DefaultMigrationService(directory(backend));
         service.addEngine("precopy", 100, new PrecopyEngine(receiver));
         service.addEngine("hybrid", 10, new HybridEngine(receiver));
         service.addOrdering("sequential", 100, new SequentialOrdering());
@@ -128,35 +128,6 @@ class TeleportTest {
             Thread.sleep(20);
         }
         backend.vms().forEach(Vm::destroy);
-    }
-
-    static VmDirectory directory() {
-        return new VmDirectory() {
-            @Override
-            public List<Vm> vms() {
-                return backend.vms();
-            }
-
-            @Override
-            public Optional<Vm> find(String id) {
-                return backend.find(id);
-            }
-
-            @Override
-            public Vm create(VmSpec spec) {
-                return backend.create(spec);
-            }
-
-            @Override
-            public Vm restore(Path snapshot, String b) {
-                return backend.restore(snapshot);
-            }
-
-            @Override
-            public List<String> backends() {
-                return List.of("emu");
-            }
-        };
     }
 
     /** A web VM with 48 MiB of random files, all in its page cache. */
@@ -257,5 +228,12 @@ class TeleportTest {
         assertEquals(MigrationStatus.FAILED, r.status());
         assertTrue(r.failureReason().contains("--san-rate"), r.failureReason());
         assertEquals(VmState.RUNNING, vm.state());
+    }
+
+    /** The backend's VMs as the directory the migration service looks them up in. */
+    static VmDirectory directory(EmuBackend backend) {
+        BackendVmDirectory d = new BackendVmDirectory();
+        d.add("emu", 0, backend);
+        return d;
     }
 }
