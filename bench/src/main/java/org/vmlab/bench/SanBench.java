@@ -165,8 +165,8 @@ public final class SanBench {
         MigrationReport r = node.migrate(vm, "liar", "0", c.rate(), c.rate());
         check(r);
         System.out.printf(Locale.ROOT, "planted wrong entries: %d; caught by the hash check and re-sent: %d; verified %s%n",
-                node.liar.planted, r.pageCache().pagesMismatched(), r.verified().name().toLowerCase(Locale.ROOT));
-        if (r.pageCache().pagesMismatched() < node.liar.planted) {
+                node.liar.planted(), r.pageCache().pagesMismatched(), r.verified().name().toLowerCase(Locale.ROOT));
+        if (r.pageCache().pagesMismatched() < node.liar.planted()) {
             failures++;
         }
     }

@@ -5,17 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.vmlab.api.DataRate;
-import org.vmlab.api.guest.PageCacheMap;
 import org.vmlab.api.migration.LinkSpec;
 import org.vmlab.api.migration.MigrationListener;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.pagecache.PageCacheDetector;
-import org.vmlab.api.pagecache.PageCacheTracker;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmSpec;
@@ -30,6 +27,7 @@ import org.vmlab.pagecache.DefaultPageCacheService;
 import org.vmlab.pagecache.GuestAgentDetector;
 import org.vmlab.pagecache.IntrospectionDetector;
 import org.vmlab.pagecache.IoMonitorDetector;
+import org.vmlab.pagecache.PlantedErrorDetector;
 import org.vmlab.pagecache.SanServer;
 import org.vmlab.workloads.DatabaseWorkload;
 import org.vmlab.workloads.WebWorkload;
@@ -47,7 +45,7 @@ final class SanNode implements AutoCloseable {
     final IoMonitorDetector ioMonitor = new IoMonitorDetector();
     final DefaultPageCacheService detectors = new DefaultPageCacheService();
     /** Every 10th entry of guest-agent's map pointed at another data block: what the hash check must catch. */
-    final Liar liar = new Liar();
+    final PlantedErrorDetector liar = new PlantedErrorDetector(new GuestAgentDetector(), 10);
     private int counter;
 
     SanNode(Path dir) throws IOException {
@@ -117,46 +115,6 @@ final class SanNode implements AutoCloseable {
         receiver.close();
         san.close();
         backend.close();
-    }
-
-    /** guest-agent with wrong blocks planted in every 10th entry. */
-    static final class Liar implements PageCacheDetector {
-        private final GuestAgentDetector honest = new GuestAgentDetector();
-        volatile long planted;
-
-        @Override
-        public Optional<String> unsupportedReason(Vm vm) {
-            return honest.unsupportedReason(vm);
-        }
-
-        @Override
-        public PageCacheTracker track(Vm vm) {
-            PageCacheTracker t = honest.track(vm);
-            return new PageCacheTracker() {
-                @Override
-                public PageCacheMap restorable() {
-                    PageCacheMap m = t.restorable();
-                    long[] blocks = m.blocks();
-                    long n = 0;
-                    for (int i = 0; i < blocks.length; i += 10) {
-                        blocks[i] = blocks[(i + 5) % blocks.length];
-                        n++;
-                    }
-                    planted = n;
-                    return PageCacheMap.of(m.pfns(), blocks);
-                }
-
-                @Override
-                public boolean isRestorable(long pfn, long block) {
-                    return t.isRestorable(pfn, block);
-                }
-
-                @Override
-                public void close() {
-                    t.close();
-                }
-            };
-        }
     }
 
     /** The backend's VMs as the directory the migration service looks them up in. */

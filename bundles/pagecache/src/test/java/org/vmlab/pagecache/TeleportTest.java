@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.vmlab.api.DataRate;
-import org.vmlab.api.guest.PageCacheMap;
 import org.vmlab.api.migration.LinkSpec;
 import org.vmlab.api.migration.MigrationListener;
 import org.vmlab.api.migration.MigrationPlan;
@@ -25,8 +23,6 @@ import org.vmlab.api.migration.MigrationReport;
 import org.vmlab.api.migration.MigrationStatus;
 import org.vmlab.api.migration.PageCacheTransfer;
 import org.vmlab.api.migration.Verification;
-import org.vmlab.api.pagecache.PageCacheDetector;
-import org.vmlab.api.pagecache.PageCacheTracker;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmSpec;
@@ -55,47 +51,7 @@ class TeleportTest {
     static DefaultMigrationService service;
     static int counter;
 
-    /** Plants wrong blocks in every 10th entry of guest-agent's map: the destination's hash check must catch them. */
-    static final class LyingDetector implements PageCacheDetector {
-        final PageCacheDetector honest = new GuestAgentDetector();
-        volatile int planted;
-
-        @Override
-        public Optional<String> unsupportedReason(Vm vm) {
-            return honest.unsupportedReason(vm);
-        }
-
-        @Override
-        public PageCacheTracker track(Vm vm) {
-            PageCacheTracker t = honest.track(vm);
-            return new PageCacheTracker() {
-                @Override
-                public PageCacheMap restorable() {
-                    PageCacheMap m = t.restorable();
-                    long[] blocks = m.blocks();
-                    int n = 0;
-                    for (int i = 0; i < blocks.length; i += 10) {
-                        blocks[i] = (blocks[i] + 1) % DATA_PAGES; // another data block: real content, the wrong one
-                        n++;
-                    }
-                    planted = n;
-                    return PageCacheMap.of(m.pfns(), blocks);
-                }
-
-                @Override
-                public boolean isRestorable(long pfn, long block) {
-                    return t.isRestorable(pfn, block);
-                }
-
-                @Override
-                public void close() {
-                    t.close();
-                }
-            };
-        }
-    }
-
-    static final LyingDetector LIAR = new LyingDetector();
+    static final PlantedErrorDetector LIAR = new PlantedErrorDetector(new GuestAgentDetector(), 10);
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -174,8 +130,8 @@ class TeleportTest {
     void wrongEntriesAreCaughtByTheHashAndSentOverTheNetwork() throws Exception {
         MigrationReport r = migrate(warmWebVm(), "liar", "0", "precopy");
         assertCompletedAndVerified(r);
-        assertTrue(LIAR.planted > DATA_PAGES / 10 - 10, "planted " + LIAR.planted);
-        assertTrue(r.pageCache().pagesMismatched() >= LIAR.planted, r.pageCache() + ", planted " + LIAR.planted);
+        assertTrue(LIAR.planted() > DATA_PAGES / 10 - 10, "planted " + LIAR.planted());
+        assertTrue(r.pageCache().pagesMismatched() >= LIAR.planted(), r.pageCache() + ", planted " + LIAR.planted());
     }
 
     @Test

@@ -1,7 +1,5 @@
 package org.vmlab.shell.pagecache;
 
-import java.util.stream.Collectors;
-
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Completion;
@@ -13,6 +11,7 @@ import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.shell.support.Json;
 import org.vmlab.shell.support.VmCompleter;
+import org.vmlab.shell.support.VmViews;
 
 /** What the pagecache: commands share: the VM argument, --json, the service. */
 abstract class PageCacheAction implements Action {
@@ -35,9 +34,7 @@ abstract class PageCacheAction implements Action {
         if (pageCache == null) {
             throw new IllegalArgumentException("the vmlab-pagecache feature is not installed");
         }
-        Vm vm = directory.find(id).orElseThrow(() -> new IllegalArgumentException("no VM '" + id + "'"
-                + (directory.vms().isEmpty() ? "; there are no VMs" : "; VMs: "
-                        + directory.vms().stream().map(Vm::id).collect(Collectors.joining(", ")))));
+        Vm vm = VmViews.find(directory, id);
         execute(vm);
         return null;
     }
