@@ -57,6 +57,7 @@ public final class SanBench {
             List<MigrationReport> webRows = rows(node, web);
             detectors(node, web);
             slowed(node, web, webRows);
+            ioPenalty(node, web);
             rows(node, db);
         }
         System.out.println(failures == 0 ? "# all migrations completed and verified" : "# FAILED checks: " + failures);
@@ -148,6 +149,56 @@ public final class SanBench {
         } finally {
             t.shutdownNow();
         }
+    }
+
+    /**
+     * The guest's reads in the 10 s after switchover: page cache restored over the SAN (adaptive)
+     * against the page cache dropped when the migration started (Hines/Koto) and network-only.
+     * emu's disk is a host file (its reads are fast), so the penalty shows as page-cache misses,
+     * each a disk read the guest had to wait for on a real disk.
+     */
+    private static void ioPenalty(SanNode node, Case c) throws Exception {
+        System.out.printf(Locale.ROOT, "%n## IO after switchover (10 s on the destination)%n");
+        System.out.printf(Locale.ROOT, "%-14s %9s %9s %10s %10s %9s %12s%n", "row", "total ms", "net MiB", "reads",
+                "misses", "hit %", "guest MiB/s");
+        String[][] rows = {{"adaptive", "guest-agent", "keep"}, {"drop-cache", null, "drop"}, {"network only", null, "keep"}};
+        for (String[] row : rows) {
+            long[] counts = new long[2];
+            double[] mibs = new double[1];
+            MigrationReport r = node.migrate(warmGuest(node, c), row[1], "adaptive", c.rate(), c.rate(),
+                    Map.of("page-cache", row[2]), dest -> watch(dest, counts, mibs));
+            check(r);
+            long reads = counts[0] + counts[1];
+            System.out.printf(Locale.ROOT, "%-14s %9d %9.0f %10d %10d %8.1f%% %12.1f%n", row[0], r.totalTimeMs(),
+                    r.bytesNetwork() / (double) MIB, reads, counts[1], reads == 0 ? 0 : 100.0 * counts[0] / reads, mibs[0]);
+        }
+    }
+
+    /** Counts page-cache hits and misses on {@code vm} for 10 s, and its workload's mean MiB/s then. */
+    private static void watch(Vm vm, long[] hitsMisses, double[] mibs) {
+        java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
+        org.vmlab.api.guest.IoListener l = e -> {
+            if (e.kind() == org.vmlab.api.guest.IoEvent.Kind.READ_HIT) {
+                hits.incrementAndGet();
+            } else if (e.kind() == org.vmlab.api.guest.IoEvent.Kind.READ_MISS) {
+                misses.incrementAndGet();
+            }
+        };
+        var os = vm.guestOs().orElseThrow();
+        os.addIoListener(l);
+        long t0 = System.currentTimeMillis();
+        try {
+            Thread.sleep(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            os.removeIoListener(l);
+        }
+        hitsMisses[0] = hits.get();
+        hitsMisses[1] = misses.get();
+        mibs[0] = vm.workload().map(w -> w.samples().stream().filter(s -> s.epochMillis() >= t0)
+                .mapToDouble(s -> s.bytesPerSecond()).average().orElse(0)).orElse(0.0) / MIB;
     }
 
     /** The three detectors on one warm guest; then a migration whose detector lies about every 10th entry. */

@@ -98,14 +98,29 @@ final class SanNode implements AutoCloseable {
     }
 
     MigrationReport migrate(Vm vm, String detector, String split, String rate, String sanRate) throws Exception {
-        MigrationPlan.Builder b = MigrationPlan.builder(vm.id()).verify(true).network(LinkSpec.of(DataRate.parse(rate)));
+        return migrate(vm, detector, split, rate, sanRate, Map.of(), dest -> { });
+    }
+
+    /**
+     * Migrates with verification, hands the destination VM to {@code after} (it runs there
+     * now), then destroys every VM: the next row starts from a fresh guest on the same disk.
+     */
+    MigrationReport migrate(Vm vm, String detector, String split, String rate, String sanRate,
+                            Map<String, String> options, java.util.function.Consumer<Vm> after) throws Exception {
+        MigrationPlan.Builder b = MigrationPlan.builder(vm.id()).verify(true).network(LinkSpec.of(DataRate.parse(rate)))
+                .options(options);
         if (detector != null) {
             b.detector(detector).san(LinkSpec.of(DataRate.parse(sanRate))).option("split", split);
         }
         MigrationReport r = service.start(b.build(), MigrationListener.NONE).result().toCompletableFuture()
                 .get(30, TimeUnit.MINUTES);
-        for (Vm v : backend.vms()) {
-            v.destroy(); // the destination; the next row starts from a fresh guest on the same disk
+        try {
+            backend.vms().stream().filter(v -> v != vm && v.spec().name().equals(vm.spec().name())).findFirst()
+                    .ifPresent(after);
+        } finally {
+            for (Vm v : backend.vms()) {
+                v.destroy();
+            }
         }
         return r;
     }

@@ -89,6 +89,7 @@ final class TransferRun {
             LOG.debug("migration {}: destination ready in {} ms", plan.id(), (System.nanoTime() - openStart) / 1_000_000);
             telemetry.countBytes(link::bytesSent);
             ticker = startTicker(link);
+            DropCache.applyIfAsked(plan, vm); // frames freed before logging: nothing to send or re-send
             DirtyLog log = memory.dirtyLog();
             long logStart = System.nanoTime();
             log.start();

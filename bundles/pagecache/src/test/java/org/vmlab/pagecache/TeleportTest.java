@@ -176,6 +176,24 @@ class TeleportTest {
     }
 
     @Test
+    void droppingThePageCacheMovesLessAndTheGuestReadsFromDiskAgain() throws Exception {
+        Vm vm = warmWebVm();
+        MigrationPlan plan = MigrationPlan.builder(vm.id()).verify(true).option("page-cache", "drop").build();
+        MigrationReport r = service.start(plan, MigrationListener.NONE).result().toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        assertCompletedAndVerified(r);
+        assertTrue(r.bytesNetwork() < DATA_PAGES * 4096 / 2, "network " + r.bytesNetwork());
+        Vm dest = backend.vms().stream().filter(v -> v != vm).findFirst().orElseThrow();
+        assertTrue(dest.guestOs().orElseThrow().cleanPageCache().size() < DATA_PAGES / 2);
+        MigrationPlan both = MigrationPlan.builder(dest.id()).option("page-cache", "drop")
+                .detector(GuestAgentDetector.NAME).san(LinkSpec.of(DataRate.parse("1g"))).build();
+        MigrationReport refused = service.start(both, MigrationListener.NONE).result().toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        assertEquals(MigrationStatus.FAILED, refused.status());
+        assertTrue(refused.failureReason().contains("exclude each other"), refused.failureReason());
+    }
+
+    @Test
     void aDetectorWithoutSanPathIsOneClearError() throws Exception {
         Vm vm = warmWebVm();
         MigrationPlan plan = MigrationPlan.builder(vm.id()).detector(GuestAgentDetector.NAME).build();
