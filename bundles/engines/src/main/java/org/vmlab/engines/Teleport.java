@@ -119,22 +119,26 @@ final class Teleport {
         long[] blocks = map.blocks();
         int n = 0;
         for (int i = 0; i < pfns.length; i++) {
+            if (blocks[i] > Integer.MAX_VALUE) {
+                throw new VmlabException("page-cache teleport supports disks of up to 2^31 blocks (8 TiB)");
+            }
             if (pfns[i] < stale.length() && stale.get((int) pfns[i])) {
                 pfns[n] = pfns[i];
                 blocks[n++] = blocks[i];
             }
         }
-        Integer[] idx = new Integer[n];
+        // Sort by block without boxing: (block << 32 | index), blocks and indexes both below 2^31.
+        long[] keyed = new long[n];
         for (int i = 0; i < n; i++) {
-            idx[i] = i;
+            keyed[i] = blocks[i] << 32 | i;
         }
-        long[] bs = blocks;
-        Arrays.sort(idx, (a, b) -> Long.compare(bs[a], bs[b]));
+        Arrays.sort(keyed);
         long[] qp = new long[n];
         long[] qb = new long[n];
         for (int i = 0; i < n; i++) {
-            qp[i] = pfns[idx[i]];
-            qb[i] = blocks[idx[i]];
+            int at = (int) keyed[i];
+            qp[i] = pfns[at];
+            qb[i] = blocks[at];
         }
         out.stale().clear(qp);
         CacheQueue queue = new CacheQueue(qp, qb, r < 0 ? -1 : CacheQueue.limitFor(r, n));
