@@ -17,8 +17,8 @@
 #        network and SAN, 1 ms per SAN request, 8 in flight: the same rows.
 # Every migration runs with verification; exit status 1 if one fails or is not verified.
 #
-#   bench/san.sh [--quick] [--skip-db]   (--quick: 1 GiB web guest with 768 MiB of files, 384 MiB table;
-#                                         --skip-db: the web sections only)
+#   bench/san.sh [--quick] [--skip-db | --only-db]   (--quick: 1 GiB web guest with 768 MiB of files,
+#                                         384 MiB table; --skip-db: the web sections only; --only-db: the DB rows only)
 #   M2=/path/to/repo bench/san.sh   to build against another local Maven repository
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)

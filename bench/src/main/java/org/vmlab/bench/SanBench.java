@@ -25,7 +25,7 @@ import org.vmlab.api.vm.Vm;
  * adaptive split, with the two-path floor; the SAN slowed to half mid-migration; detection time
  * and accuracy of the three detectors, and planted wrong entries caught.
  *
- * <pre>SanBench [--quick] [--skip-db] [--dir DIR]</pre>
+ * <pre>SanBench [--quick] [--skip-db | --only-db] [--dir DIR]</pre>
  */
 public final class SanBench {
     private static final double[] SPLITS = {0, 0.1, 0.3, 0.5, 1};
@@ -53,12 +53,15 @@ public final class SanBench {
         Case db = new Case("db", "database", quick ? 768 * MIB : 2560 * MIB, dbData, dbData + 64 * MIB, "500m",
                 Map.of("table-size", dbData / MIB + "M", "rate", "4000", "read-ratio", "0.9"), dbData / 4096 * 7 / 10);
         System.out.printf(Locale.ROOT, "# vmlab SAN bench (%s), emu guests, %s%n", quick ? "quick" : "full", dir);
+        boolean onlyDb = List.of(args).contains("--only-db");
         try (SanNode node = new SanNode(dir)) {
-            List<MigrationReport> webRows = rows(node, web);
-            detectors(node, web);
-            slowed(node, web, webRows);
-            ioPenalty(node, web);
-            if (!List.of(args).contains("--skip-db")) {
+            if (!onlyDb) {
+                List<MigrationReport> webRows = rows(node, web);
+                detectors(node, web);
+                slowed(node, web, webRows);
+                ioPenalty(node, web);
+            }
+            if (onlyDb || !List.of(args).contains("--skip-db")) {
                 rows(node, db);
             }
         }
@@ -109,16 +112,17 @@ public final class SanBench {
         MigrationReport base = reports.get(0);
         MigrationReport adaptive = reports.get(reports.size() - 1);
         long pages = c.memory() / 4096;
-        System.out.printf(Locale.ROOT, "%-14s %9s %8s %9s %9s %8s %8s %9s %8s%n", "row", "total ms", "vs base", "down ms",
-                "net MiB", "SAN MiB", "net R", "mapped", "verified");
+        System.out.printf(Locale.ROOT, "%-14s %9s %8s %9s %9s %8s %8s %9s %7s %7s %8s %8s%n", "row", "total ms", "vs base",
+                "down ms", "net MiB", "SAN MiB", "net R", "mapped", "rounds", "SAN ms", "mismatch", "verified");
         for (int i = 0; i < reports.size(); i++) {
             MigrationReport r = reports.get(i);
             check(r);
             PageCacheTransfer pc = r.pageCache();
-            System.out.printf(Locale.ROOT, "%-14s %9d %7.0f%% %9d %9.0f %8.0f %8s %9d %8s%n", labels.get(i), r.totalTimeMs(),
-                    100.0 * r.totalTimeMs() / base.totalTimeMs(), r.downtimeMs(), r.bytesNetwork() / (double) MIB,
-                    r.bytesSan() / (double) MIB, pc.detector().isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f",
-                            pc.networkShare()), pc.mappedPages(), r.verified().name().toLowerCase(Locale.ROOT));
+            System.out.printf(Locale.ROOT, "%-14s %9d %7.0f%% %9d %9.0f %8.0f %8s %9d %7d %7d %8d %8s%n", labels.get(i),
+                    r.totalTimeMs(), 100.0 * r.totalTimeMs() / base.totalTimeMs(), r.downtimeMs(),
+                    r.bytesNetwork() / (double) MIB, r.bytesSan() / (double) MIB, pc.detector().isEmpty() ? "-"
+                            : String.format(Locale.ROOT, "%.2f", pc.networkShare()), pc.mappedPages(), r.rounds(),
+                    pc.sanTimeMs(), pc.pagesMismatched(), r.verified().name().toLowerCase(Locale.ROOT));
         }
         double rate = DataRate.parse(c.rate()).bitsPerSecond() / 8.0;
         double all = base.bytesNetwork();
