@@ -37,6 +37,11 @@ public final class BackendVmDirectory implements VmDirectory {
         backends.put(name(backend, props), new Ranked(backend, ranking(props), (Long) props.get(Constants.SERVICE_ID)));
     }
 
+    /** Outside OSGi (tests, benches): adds a backend under {@code name}; the highest ranking is the default. */
+    public void add(String name, int ranking, VmBackend backend) {
+        backends.put(name, new Ranked(backend, ranking, 0));
+    }
+
     void removeBackend(VmBackend backend, Map<String, Object> props) {
         backends.remove(name(backend, props), backends.get(name(backend, props)));
     }

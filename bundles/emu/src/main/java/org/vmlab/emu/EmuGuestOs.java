@@ -194,6 +194,24 @@ public final class EmuGuestOs implements GuestOs {
         }
     }
 
+    @Override
+    public long dropCleanCache() {
+        ByteBuffer zero = ByteBuffer.allocate(Pages.SIZE);
+        lock.lock();
+        try {
+            long[] clean = table.cleanPageCache().pfns();
+            for (long pfn : clean) {
+                int f = (int) pfn;
+                int b = table.evict(f);
+                memory.writePage(f, zero.clear());
+                fire(IoEvent.Kind.EVICT, b, f);
+            }
+            return clean.length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void writeBackFrame(int f) {
         int b = table.blockOf(f);
         buf.clear();

@@ -106,6 +106,10 @@ public final class DefaultMigrationService implements MigrationService {
         orderings.removeIf(p -> p.instance == policy);
     }
 
+    public void addDetector(String name, int ranking, PageCacheDetector detector) {
+        detectors.add(new Provider<>(name, ranking, order.incrementAndGet(), detector));
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindEngine(TransferEngine engine, Map<String, Object> props) {
         addEngine(name(props), ranking(props), engine);
@@ -126,7 +130,7 @@ public final class DefaultMigrationService implements MigrationService {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindDetector(PageCacheDetector detector, Map<String, Object> props) {
-        detectors.add(new Provider<>(name(props), ranking(props), order.incrementAndGet(), detector));
+        addDetector(name(props), ranking(props), detector);
     }
 
     void unbindDetector(PageCacheDetector detector) {

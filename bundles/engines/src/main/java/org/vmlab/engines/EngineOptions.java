@@ -47,10 +47,11 @@ record EngineOptions(SwitchoverRule.Kind switchover, int stages, boolean autoCon
     static final Parameter SEED = Parameter.integer("seed", null, Long.MIN_VALUE, Long.MAX_VALUE,
             "seed of randomised orderings (default: derived from the migration id)");
 
-    static final List<Parameter> PRECOPY = List.of(SWITCHOVER, STAGES, AUTO_CONVERGE, SEED);
+    static final List<Parameter> PRECOPY = List.of(SWITCHOVER, STAGES, AUTO_CONVERGE, SEED, Teleport.SPLIT,
+            Teleport.SAN_LATENCY, Teleport.SAN_DEPTH, DropCache.PAGE_CACHE);
     static final List<Parameter> POSTCOPY = List.of(FAULT_MODE, FAULT_PREFETCH, SEED);
     static final List<Parameter> HYBRID = List.of(PRECOPY_ROUNDS, STAGES, AUTO_CONVERGE, FAULT_MODE, FAULT_PREFETCH,
-            SEED);
+            SEED, Teleport.SPLIT, Teleport.SAN_LATENCY, Teleport.SAN_DEPTH, DropCache.PAGE_CACHE);
 
     /**
      * The options of {@code plan} for engine {@code engine}, which takes {@code engineOptions},

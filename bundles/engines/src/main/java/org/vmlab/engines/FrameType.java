@@ -18,6 +18,8 @@ import org.vmlab.transport.TransportException;
  * native tunnel (one connection; the hypervisor's own stream):
  *                      NATIVE_OPEN -> READY | ERROR; STREAM*, STREAM_END -> LOADED;
  *                      [VERIFY -> HASHES*, VERIFY_READY]; COMMIT -> RESUMED | ABORT
+ * page-cache teleport (control connection, during precopy; {@link TeleportMessages}):
+ *                      SAN_OPEN -> SAN_READY | ERROR; TELEPORT -> TELEPORTED (the source keeps two in flight)
  * PING on any connection keeps an idle link alive; ERROR from the destination ends it.
  * </pre>
  *
@@ -26,7 +28,8 @@ import org.vmlab.transport.TransportException;
 enum FrameType {
     OPEN(1), READY(2), ATTACH(3), PAGES(4), FLUSH(5), SWITCHOVER(6), HASHES(7), VERIFY_READY(8), COMMIT(9),
     ABORT(10), RESUMED(11), PING(12), ERROR(13), POSTCOPY_SWITCH(14), POSTCOPY_READY(15), REQUEST(16),
-    PROGRESS(17), COMPLETE(18), DONE(19), NATIVE_OPEN(20), STREAM(21), STREAM_END(22), LOADED(23), VERIFY(24);
+    PROGRESS(17), COMPLETE(18), DONE(19), NATIVE_OPEN(20), STREAM(21), STREAM_END(22), LOADED(23), VERIFY(24),
+    SAN_OPEN(25), SAN_READY(26), TELEPORT(27), TELEPORTED(28);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

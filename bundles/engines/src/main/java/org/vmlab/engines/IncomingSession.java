@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.Pages;
+import org.vmlab.api.pagecache.SharedStorage;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmBackend;
 import org.vmlab.api.vm.VmState;
@@ -41,6 +43,11 @@ final class IncomingSession {
         void add(IncomingSession s);
 
         void remove(IncomingSession s);
+
+        /** This node's SAN endpoint, for a page-cache teleport; empty where there is none. */
+        default Optional<SharedStorage> sharedStorage() {
+            return Optional.empty();
+        }
     }
 
     final String token;
@@ -60,6 +67,8 @@ final class IncomingSession {
     private String failure;
     /** Set at a postcopy switchover: arriving pages then go through postcopy memory. */
     private volatile IncomingPostcopy postcopy;
+    /** The page-cache teleport's SAN side; only the control loop touches it. */
+    private final IncomingTeleport teleport;
 
     private IncomingSession(String token, String migrationId, Vm vm, int streams, MigrationChannel control,
                             Duration timeout, Registry registry) {
@@ -78,6 +87,7 @@ final class IncomingSession {
         }
         flushed = new CountDownLatch(streams);
         attached = new boolean[streams];
+        teleport = new IncomingTeleport(migrationId, vm, (pfn, content) -> apply(0, pfn, content));
     }
 
     /**
@@ -190,11 +200,19 @@ final class IncomingSession {
                 case PING -> {
                 }
                 case ABORT -> throw new TransportException("source aborted: " + Reason.read(f));
+                case SAN_OPEN -> {
+                    teleport.open(registry.sharedStorage(), MigrationChannel.read(f, TeleportMessages.SanOpen::read));
+                    control.send(FrameType.SAN_READY);
+                }
+                case TELEPORT -> control.send(teleport.serve(
+                        MigrationChannel.read(f, g -> TeleportMessages.Teleport.read(g, memory.pageCount()))));
                 case SWITCHOVER -> {
+                    teleport.close();
                     switchover(MigrationChannel.read(f, Switchover::read));
                     return;
                 }
                 case POSTCOPY_SWITCH -> {
+                    teleport.close();
                     Messages.PostcopySwitch ps = Messages.PostcopySwitch.read(f, memory.pageCount());
                     awaitFlushed();
                     new IncomingPostcopySwitch(this, control, timeout).run(ps);
@@ -289,6 +307,7 @@ final class IncomingSession {
             failure = reason;
         }
         registry.remove(this);
+        teleport.close();
         LOG.warn("migration {}: failed before switchover ({}); discarding VM '{}'", migrationId, reason, vm.id());
         control.sendQuietly(Reason.error(reason));
         closeAll();

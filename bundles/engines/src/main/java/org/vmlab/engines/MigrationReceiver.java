@@ -23,6 +23,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -30,6 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.migration.ReceiverEndpoint;
+import org.vmlab.api.pagecache.SharedStorage;
 import org.vmlab.api.provider.ProviderProperties;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmBackend;
@@ -145,7 +147,13 @@ public final class MigrationReceiver implements ReceiverEndpoint, AutoCloseable 
         public void remove(IncomingSession s) {
             sessions.remove(s.token, s);
         }
+
+        @Override
+        public Optional<SharedStorage> sharedStorage() {
+            return Optional.ofNullable(sharedStorage);
+        }
     };
+    private volatile SharedStorage sharedStorage;
     private Function<String, VmBackend> backends;
     private volatile Settings settings;
     private volatile SharedSecret secret;
@@ -200,6 +208,19 @@ public final class MigrationReceiver implements ReceiverEndpoint, AutoCloseable 
 
     void removeBackend(VmBackend backend, Map<String, Object> props) {
         dsBackends.values().remove(backend);
+    }
+
+    /** This node's SAN endpoint, which page-cache teleports read from; optional. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void setSharedStorage(SharedStorage storage) {
+        this.sharedStorage = storage;
+    }
+
+    void unsetSharedStorage(SharedStorage storage) {
+        if (this.sharedStorage == storage) {
+            this.sharedStorage = null;
+        }
     }
 
     private void start(Settings s) throws IOException {

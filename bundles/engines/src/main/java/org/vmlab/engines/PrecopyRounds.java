@@ -28,8 +28,16 @@ final class PrecopyRounds {
     /** What the link carried in the last round (its limit where it has one), in bytes per second. */
     private double linkBytesPerSecond;
 
+    /** The page-cache teleport whose network part ends round 0, or null. */
+    private final Teleport teleport;
+
     PrecopyRounds(Outgoing out, SwitchoverRule rule) {
+        this(out, rule, null);
+    }
+
+    PrecopyRounds(Outgoing out, SwitchoverRule rule, Teleport teleport) {
         this.out = out;
+        this.teleport = teleport;
         this.rule = rule;
         this.autoConverge = new AutoConverge(out.options().autoConverge());
     }
@@ -134,6 +142,10 @@ final class PrecopyRounds {
                 // A costly sync (e.g. a content-comparing dirty log) is not worth it mid-round.
                 stageSize = remaining.cardinality();
             }
+        }
+        if (round == 0 && teleport != null) {
+            counts = counts.plus(teleport.finishRoundZero(round));
+            sentAny = true;
         }
         return new Sent(counts, dirtied, heldAny && !sentAny, held);
     }

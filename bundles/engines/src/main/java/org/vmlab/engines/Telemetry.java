@@ -11,6 +11,7 @@ import org.vmlab.api.migration.MigrationListener;
 import org.vmlab.api.migration.MigrationPhase;
 import org.vmlab.api.migration.MigrationPlan;
 import org.vmlab.api.migration.MigrationReport;
+import org.vmlab.api.migration.PageCacheTransfer;
 import org.vmlab.api.migration.MigrationStatus;
 import org.vmlab.api.migration.RoundStats;
 import org.vmlab.api.migration.TimelineSample;
@@ -36,6 +37,8 @@ final class Telemetry {
     private final List<RoundStats> rounds = new CopyOnWriteArrayList<>();
     private final List<TimelineSample> timeline = new CopyOnWriteArrayList<>();
     private volatile LongSupplier bytesNetwork = () -> 0;
+    private volatile LongSupplier bytesSan = () -> 0;
+    private volatile java.util.function.Supplier<PageCacheTransfer> pageCache = () -> PageCacheTransfer.NONE;
     private volatile double dirtyPagesPerSecond;
     /** {ops/s, bytes/s, p99 µs} of the guest as the destination reports it during postcopy, else null. */
     private volatile double[] destinationGuest;
@@ -59,6 +62,12 @@ final class Telemetry {
     /** Where the network bytes are counted, once the link is up. */
     void countBytes(LongSupplier bytesNetwork) {
         this.bytesNetwork = bytesNetwork;
+    }
+
+    /** Counts the SAN path's bytes and the page-cache teleport from now on. */
+    void countSan(LongSupplier bytesSan, java.util.function.Supplier<PageCacheTransfer> pageCache) {
+        this.bytesSan = bytesSan;
+        this.pageCache = pageCache;
     }
 
     long bytesNetwork() {
@@ -154,7 +163,7 @@ final class Telemetry {
         double ops = remote != null ? remote[0] : local == null ? 0 : local.opsPerSecond();
         double bps = remote != null ? remote[1] : local == null ? 0 : local.bytesPerSecond();
         double p99 = remote != null ? remote[2] : local == null ? Double.NaN : local.latencyP99Micros();
-        return new TimelineSample((System.nanoTime() - t0) / 1e9, bytesNetwork(), 0, dirtyPagesPerSecond, ops, bps,
+        return new TimelineSample((System.nanoTime() - t0) / 1e9, bytesNetwork(), bytesSan.getAsLong(), dirtyPagesPerSecond, ops, bps,
                 p99);
     }
 
@@ -177,7 +186,8 @@ final class Telemetry {
                 plan.ordering() == null ? "default" : plan.ordering(), plan.vmId(),
                 plan.isLocal() ? MigrationReport.LOCAL : plan.destination().toString(), total,
                 setup < 0 ? total : setup / 1_000_000, downtime < 0 ? 0 : downtime / 1_000_000,
-                bytesNetwork(), 0, rounds.size(), sent.pages() + elidedZero, sent.resent(), zero, verification,
-                failure, List.copyOf(rounds), tl, postcopyNanos / 1_000_000, requested, blockNanos / 1_000_000);
+                bytesNetwork(), bytesSan.getAsLong(), rounds.size(), sent.pages() + elidedZero, sent.resent(), zero,
+                verification, failure, List.copyOf(rounds), tl, postcopyNanos / 1_000_000, requested,
+                blockNanos / 1_000_000, pageCache.get());
     }
 }

@@ -8,6 +8,7 @@ import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vmlab.api.VmlabException;
 import org.vmlab.api.memory.DirtyLog;
 import org.vmlab.api.memory.GuestMemory;
 import org.vmlab.api.memory.PageSet;
@@ -88,6 +89,7 @@ final class TransferRun {
             LOG.debug("migration {}: destination ready in {} ms", plan.id(), (System.nanoTime() - openStart) / 1_000_000);
             telemetry.countBytes(link::bytesSent);
             ticker = startTicker(link);
+            DropCache.applyIfAsked(plan, vm); // frames freed before logging: nothing to send or re-send
             DirtyLog log = memory.dirtyLog();
             long logStart = System.nanoTime();
             log.start();
@@ -98,10 +100,11 @@ final class TransferRun {
                     new StalePages(memory.pageCount()), new ArrayPageHistory(memory.pageCount()), log,
                     new PageOrder(ctx.ordering(), plan.ordering()), telemetry);
             elideZeroPages(out);
+            Teleport teleport = startTeleport(out, shape);
             int round = 0;
             if (shape.precopyRounds() > 0) {
                 rounds = new PrecopyRounds(out, new SwitchoverRule(shape.rule(), plan.downtimeLimit(),
-                        Math.min(shape.precopyRounds(), plan.maxRounds())));
+                        Math.min(shape.precopyRounds(), plan.maxRounds())), teleport);
                 round = rounds.run();
             }
             out.checkCancelled();
@@ -209,6 +212,22 @@ final class TransferRun {
         telemetry.elidedZeroPages(zero.size());
         LOG.debug("migration {}: {} zero pages found in {} ms", plan.id(), zero.size(),
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** The page-cache teleport when the plan names a detector; null otherwise. */
+    private Teleport startTeleport(Outgoing out, Shape shape) throws Exception {
+        if (ctx.detector().isEmpty()) {
+            if (plan.san() != null) {
+                throw new VmlabException("a SAN path needs a page-cache detector (--detector) to know what to read from it");
+            }
+            return null;
+        }
+        if (shape.precopyRounds() == 0) {
+            throw new VmlabException("page-cache teleport needs precopy rounds: use precopy or hybrid, not " + engineName);
+        }
+        Teleport t = Teleport.start(out, ctx.detector().get());
+        telemetry.countSan(t::bytesSan, t::transfer);
+        return t;
     }
 
     private MigrationReport report(MigrationStatus status, String failure, PageSender sender) {

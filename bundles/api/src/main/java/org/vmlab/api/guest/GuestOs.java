@@ -43,6 +43,16 @@ public interface GuestOs {
     /** Writes every dirty cached page back to the disk (a guest sync). */
     void writeBack();
 
+    /**
+     * Drops every clean cached page, as {@code echo 1 > /proc/sys/vm/drop_caches} does, and
+     * hands the frames back zeroed (as a balloon or free-page hinting would), so a migration
+     * need not send them; later reads go to the disk again. Dirty pages stay.
+     *
+     * @return the pages dropped
+     * @since 1.1
+     */
+    long dropCleanCache();
+
     /** Frames neither reserved nor caching a block. */
     long freePages();
 

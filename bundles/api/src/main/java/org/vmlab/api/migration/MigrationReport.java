@@ -40,7 +40,8 @@ public record MigrationReport(String id, MigrationStatus status, String engine, 
                               long pagesSent, long pagesResent, long pagesZero,
                               Verification verified, String failureReason,
                               List<RoundStats> roundRows, List<TimelineSample> timeline,
-                              long postcopyTimeMs, long pagesRequested, long blockTimeMs) {
+                              long postcopyTimeMs, long pagesRequested, long blockTimeMs,
+                              PageCacheTransfer pageCache) {
 
     /** {@link #destination()} of a migration to this node's own receiver. */
     public static final String LOCAL = "local";
@@ -78,6 +79,21 @@ public record MigrationReport(String id, MigrationStatus status, String engine, 
         nonNegative("blockTimeMs", blockTimeMs);
         roundRows = roundRows == null ? List.of() : List.copyOf(roundRows);
         timeline = timeline == null ? List.of() : List.copyOf(timeline);
+        pageCache = pageCache == null ? PageCacheTransfer.NONE : pageCache;
+    }
+
+    /** A report without page-cache transfer (the canonical form before 1.5). */
+    public MigrationReport(String id, MigrationStatus status, String engine, String ordering,
+                           String vmId, String destination, long totalTimeMs, long setupTimeMs,
+                           long downtimeMs, long bytesNetwork, long bytesSan, int rounds,
+                           long pagesSent, long pagesResent, long pagesZero,
+                           Verification verified, String failureReason,
+                           List<RoundStats> roundRows, List<TimelineSample> timeline,
+                           long postcopyTimeMs, long pagesRequested, long blockTimeMs) {
+        this(id, status, engine, ordering, vmId, destination, totalTimeMs, setupTimeMs, downtimeMs,
+                bytesNetwork, bytesSan, rounds, pagesSent, pagesResent, pagesZero, verified,
+                failureReason, roundRows, timeline, postcopyTimeMs, pagesRequested, blockTimeMs,
+                PageCacheTransfer.NONE);
     }
 
     /** A report without a postcopy phase. */
@@ -89,7 +105,7 @@ public record MigrationReport(String id, MigrationStatus status, String engine, 
                            List<RoundStats> roundRows, List<TimelineSample> timeline) {
         this(id, status, engine, ordering, vmId, destination, totalTimeMs, setupTimeMs, downtimeMs,
                 bytesNetwork, bytesSan, rounds, pagesSent, pagesResent, pagesZero, verified,
-                failureReason, roundRows, timeline, 0, 0, 0);
+                failureReason, roundRows, timeline, 0, 0, 0, PageCacheTransfer.NONE);
     }
 
     public boolean isCompleted() {

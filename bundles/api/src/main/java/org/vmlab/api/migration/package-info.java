@@ -4,7 +4,7 @@
  * Researchers add engines by implementing {@link TransferEngine}.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package org.vmlab.api.migration;
 
 import org.osgi.annotation.bundle.Export;

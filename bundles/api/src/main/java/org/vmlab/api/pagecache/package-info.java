@@ -4,7 +4,7 @@
  * blocks itself. Researchers add detectors by implementing {@link PageCacheDetector}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.vmlab.api.pagecache;
 
 import org.osgi.annotation.bundle.Export;

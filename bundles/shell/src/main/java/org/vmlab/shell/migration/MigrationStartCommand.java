@@ -28,6 +28,7 @@ import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.api.provider.Family;
 import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.shell.cluster.NodeCompleter;
+import org.vmlab.shell.support.DetectorCompleter;
 import org.vmlab.shell.support.EngineCompleter;
 import org.vmlab.shell.support.EngineOptionCompleter;
 import org.vmlab.shell.support.Json;
@@ -75,6 +76,17 @@ public class MigrationStartCommand implements Action {
     @Option(name = "--rate", aliases = "-r", description = "Link rate limit, e.g. 1g, 100m (bits/s; default unlimited)")
     String rate;
 
+    @Option(name = "--detector", aliases = "-d", description = "Page-cache detector: restorable page cache crosses as"
+            + " (frame, block) references and the destination reads it from the SAN (needs --san-rate)")
+    @Completion(DetectorCompleter.class)
+    String detector;
+
+    @Option(name = "--san-rate", description = "SAN path rate limit, e.g. 1g (bits/s; 'unlimited' for none); with --detector")
+    String sanRate;
+
+    @Option(name = "--san-latency", description = "What each SAN request costs in ms beside its bytes (default: option san-latency, 1 ms)")
+    Double sanLatencyMs;
+
     @Option(name = "--downtime-limit", description = "Downtime target in ms (default 300, as QEMU)")
     long downtimeLimitMs = MigrationPlan.DEFAULT_DOWNTIME_LIMIT.toMillis();
 
@@ -119,6 +131,16 @@ public class MigrationStartCommand implements Action {
         }
         if (rate != null) {
             plan.network(LinkSpec.of(DataRate.parse(rate)));
+        }
+        if (detector != null) {
+            plan.detector(detector);
+        }
+        if (sanRate != null || sanLatencyMs != null) {
+            if (sanLatencyMs != null && sanLatencyMs < 0) {
+                throw new IllegalArgumentException("--san-latency must be >= 0 ms, not " + sanLatencyMs);
+            }
+            plan.san(new LinkSpec(sanRate == null ? DataRate.UNLIMITED : DataRate.parse(sanRate),
+                    Duration.ofNanos(sanLatencyMs == null ? 0 : (long) (sanLatencyMs * 1e6))));
         }
         if (maxRounds != null) {
             plan.maxRounds(maxRounds);

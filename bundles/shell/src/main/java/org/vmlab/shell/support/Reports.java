@@ -22,6 +22,13 @@ public final class Reports {
         out.printf(Locale.ROOT, "  total %d ms, setup %d ms, downtime %d ms%n", r.totalTimeMs(), r.setupTimeMs(), r.downtimeMs());
         out.printf(Locale.ROOT, "  %d rounds, %d pages sent (%d re-sent, %d zero), %.1f MiB on the network, %.1f MiB via SAN%n",
                 r.rounds(), r.pagesSent(), r.pagesResent(), r.pagesZero(), r.bytesNetwork() / 1048576.0, r.bytesSan() / 1048576.0);
+        if (!r.pageCache().detector().isEmpty()) {
+            var pc = r.pageCache();
+            out.printf(Locale.ROOT, "  page cache (%s, %s): %d restorable pages mapped in %d ms; %d over the SAN,"
+                            + " %d over the network (network share %.2f), %d mismatched and re-sent; SAN busy %d ms%n",
+                    pc.detector(), pc.split(), pc.mappedPages(), pc.mappingTimeMs(), pc.pagesSan(), pc.pagesNetwork(),
+                    pc.networkShare(), pc.pagesMismatched(), pc.sanTimeMs());
+        }
         if (r.postcopyTimeMs() > 0 || r.pagesRequested() > 0) {
             out.printf(Locale.ROOT, "  postcopy %d ms: %d pages fetched on a fault, guest blocked %d ms in all%n",
                     r.postcopyTimeMs(), r.pagesRequested(), r.blockTimeMs());

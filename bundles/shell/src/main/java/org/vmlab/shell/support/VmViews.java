@@ -2,10 +2,12 @@ package org.vmlab.shell.support;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.vm.VerificationReport;
 import org.vmlab.api.vm.Vm;
+import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.workload.ThroughputSample;
 import org.vmlab.api.workload.WorkloadRun;
@@ -13,6 +15,17 @@ import org.vmlab.api.workload.WorkloadRun;
 /** The machine-readable views of VMs that the vm: commands print with --json. */
 public final class VmViews {
     private VmViews() {
+    }
+
+    /**
+     * The VM called {@code id}.
+     *
+     * @throws IllegalArgumentException naming the VMs there are, if none is called so
+     */
+    public static Vm find(VmDirectory directory, String id) {
+        return directory.find(id).orElseThrow(() -> new IllegalArgumentException("no VM '" + id + "'"
+                + (directory.vms().isEmpty() ? "; there are no VMs" : "; VMs: "
+                        + directory.vms().stream().map(Vm::id).collect(Collectors.joining(", ")))));
     }
 
     public static Map<String, Object> summary(Vm vm) {

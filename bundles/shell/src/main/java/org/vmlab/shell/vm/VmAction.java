@@ -1,7 +1,6 @@
 package org.vmlab.shell.vm;
 
 import java.nio.file.Path;
-import java.util.stream.Collectors;
 
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Option;
@@ -11,6 +10,7 @@ import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmDirectory;
 import org.vmlab.shell.support.ClientPaths;
 import org.vmlab.shell.support.Json;
+import org.vmlab.shell.support.VmViews;
 
 /** What every vm: command shares: the directory, --json, and looking a VM up by id. */
 abstract class VmAction implements Action {
@@ -29,9 +29,7 @@ abstract class VmAction implements Action {
     }
 
     Vm vm(String id) {
-        return directory.find(id).orElseThrow(() -> new IllegalArgumentException("no VM '" + id + "'"
-                + (directory.vms().isEmpty() ? "; there are no VMs" : "; VMs: "
-                        + directory.vms().stream().map(Vm::id).collect(Collectors.joining(", ")))));
+        return VmViews.find(directory, id);
     }
 
     void print(Object jsonValue, String text) {

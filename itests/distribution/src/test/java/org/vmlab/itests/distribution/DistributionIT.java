@@ -92,7 +92,8 @@ class DistributionIT {
             }
         }
         assertEquals(List.of("backend/emu", "workload/idle", "engine/precopy", "ordering/sequential",
-                "storage/recency", "tiering/first-touch", "kvs/tiered-memcached", "hotplug/job-coordinator", "placement/none"), defaults);
+                "pagecache/guest-agent", "storage/recency", "tiering/first-touch", "kvs/tiered-memcached",
+                "hotplug/job-coordinator", "placement/none"), defaults);
 
         Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
         assertEquals(4, JSON.readTree(filtered.stdout()).size(), filtered.stdout());
