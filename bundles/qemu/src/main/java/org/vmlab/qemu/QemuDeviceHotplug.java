@@ -169,8 +169,14 @@ public final class QemuDeviceHotplug implements DeviceHotplug {
         q.qmp().execute("object-del", Map.of("id", memId(deviceId)), QemuVm.QMP_TIMEOUT);
     }
 
-    /** How many ivshmem functions the guest lists, or empty when its agent does not answer. */
+    /**
+     * How many ivshmem functions the guest lists, or empty when its agent does not answer or its
+     * vCPUs are stopped (a restored VM before it runs: the guest handles the hotplug as it starts).
+     */
     private static OptionalInt guestCount(QemuVm q) {
+        if (!q.vcpusRunning()) {
+            return OptionalInt.empty();
+        }
         return GuestAgentLink.request(q.agentSocket(), "pci", AGENT_ASK)
                 .filter(r -> Boolean.TRUE.equals(r.get("ok")))
                 .map(r -> OptionalInt.of(ivshmemCount(r.get("devices"))))

@@ -63,17 +63,23 @@ class QemuHotplugIT {
 
         // SymVirt on one QEMU guest: detach, vmlab's precopy, attach at the destination.
         JsonNode moved = ShellCalls.json(dist, "job:migrate", "--engine", "precopy", "--json", "qh");
-        List<String> phases = new ArrayList<>();
-        moved.get("phases").forEach(p -> {
-            phases.add(p.get("phase").asText());
-            System.out.printf("qemu job:migrate %s %s: %d ms%n", p.get("phase").asText(), p.get("vmId").asText(),
-                    p.get("durationMs").asLong());
-        });
+        List<String> phases = phases(moved);
         assertTrue(phases.containsAll(List.of("detach", "migrate", "attach")), phases.toString());
         assertEquals("completed", moved.get("migrations").get(0).get("status").asText(), moved.toString());
         String vm = moved.get("vms").get(0).asText();
+        System.out.println("qemu job:migrate of " + vm + " completed");
         JsonNode there = ShellCalls.json(dist, "device:list", "--json", vm).get("devices").get(0);
         assertTrue(there.get("attached").asBoolean(), "ib0 attached again at the destination: " + there);
+
+        // A coordinated checkpoint (device detached for it), then a restart from it.
+        Path cp = dist.home.resolve("data/qemu-cp");
+        JsonNode checkpoint = ShellCalls.json(dist, "job:checkpoint", "--json", cp.toString(), vm);
+        assertTrue(phases(checkpoint).containsAll(List.of("detach", "checkpoint", "attach")), checkpoint.toString());
+        JsonNode restarted = ShellCalls.json(dist, "job:restart", "--json", cp.toString());
+        assertTrue(phases(restarted).containsAll(List.of("restore", "attach", "resume")), restarted.toString());
+        vm = restarted.get("vms").get(0).asText();
+        JsonNode back = ShellCalls.json(dist, "device:list", "--json", vm).get("devices").get(0);
+        assertTrue(back.get("attached").asBoolean(), "ib0 attached again after the restart: " + back);
 
         JsonNode d = ShellCalls.json(dist, "device:detach", "--json", vm, "ib0");
         assertTrue(d.get("millis").asLong() >= 0, d.toString());
@@ -82,5 +88,16 @@ class QemuHotplugIT {
                 "no device after the detach");
         ShellCalls.oneLineError(dist.vmlab("device:detach", vm, "ib0"), "ib0");
         assertEquals(0, dist.vmlab("vm:destroy", vm).exit());
+    }
+
+    /** The report's phases, each printed with its time. */
+    private static List<String> phases(JsonNode report) {
+        List<String> phases = new ArrayList<>();
+        report.get("phases").forEach(p -> {
+            phases.add(p.get("phase").asText());
+            System.out.printf("qemu job %s %s: %d ms%n", p.get("phase").asText(), p.get("vmId").asText(),
+                    p.get("durationMs").asLong());
+        });
+        return phases;
     }
 }
