@@ -28,17 +28,12 @@ class HotplugIT {
 
     @BeforeAll
     static void unpack() throws Exception {
-        Path work = Path.of(System.getProperty("vmlab.work.dir")).resolveSibling("dist-it-hotplug");
-        dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")), work);
-        Files.writeString(dist.home.resolve("etc/org.vmlab.transport.cfg"), "port = 0\n");
+        dist = ShellCalls.unpack("dist-it-hotplug");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (dist != null) {
-            dist.close();
-            assertTrue(dist.karafProcess().isEmpty(), "the Karaf JVM is gone");
-        }
+        ShellCalls.close(dist);
     }
 
     static JsonNode json(String... args) throws Exception {

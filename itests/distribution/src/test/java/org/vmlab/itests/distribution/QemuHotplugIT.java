@@ -29,19 +29,13 @@ class QemuHotplugIT {
     @BeforeAll
     static void unpack() throws Exception {
         Path image = Distribution.assumeQemuGuest();
-        dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")),
-                Path.of(System.getProperty("vmlab.work.dir")).resolveSibling("dist-it-qemu-hotplug"));
+        dist = ShellCalls.unpack("dist-it-qemu-hotplug");
         Files.writeString(dist.home.resolve("etc/org.vmlab.qemu.cfg"), "imageDir = " + image + "\n");
-        Files.writeString(dist.home.resolve("etc/org.vmlab.transport.cfg"), "port = 0\n");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (dist != null) {
-            dist.close();
-            assertTrue(dist.karafProcess().isEmpty(), "the Karaf JVM is gone");
-            assertTrue(dist.qemuProcesses().isEmpty(), "no QEMU left: " + dist.qemuProcesses());
-        }
+        ShellCalls.close(dist);
     }
 
     @Test
