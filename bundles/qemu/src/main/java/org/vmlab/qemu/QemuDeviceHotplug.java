@@ -119,17 +119,20 @@ public final class QemuDeviceHotplug implements DeviceHotplug {
         OptionalInt before = guestCount(q);
         if (!unplug(q, deviceId, timeout)) {
             throw new VmlabException("the guest of VM '" + vm.id() + "' did not release device '" + deviceId
-                    + "' within " + timeout.toMillis() + " ms (QEMU removes it only once the guest ejects it);"
-                    + " it stays attached");
+                    + "' within " + timeout.toMillis() + " ms; it stays attached until the guest ejects it,"
+                    + " (QEMU cannot take a device_del back)");
         }
-        q.unplugged(deviceId);
         if (before.isPresent() && !awaitGuest(q, before.getAsInt() - 1, deadline)) {
             throw new VmlabException("QEMU removed device '" + deviceId + "' but the guest of VM '" + vm.id()
                     + "' still lists it after " + timeout.toMillis() + " ms");
         }
     }
 
-    /** device_del, then QEMU's DEVICE_DELETED (after the guest's eject) and the memory backend's removal. */
+    /**
+     * device_del, then QEMU's DEVICE_DELETED (after the guest's eject), the memory backend's
+     * removal and the VM's device list. False at the timeout: QEMU cannot take a device_del back,
+     * so a late eject still completes the removal then.
+     */
     private static boolean unplug(QemuVm q, String deviceId, Duration timeout) {
         CompletableFuture<Void> deleted = new CompletableFuture<>();
         String qemuId = qemuId(deviceId);
@@ -139,30 +142,34 @@ public final class QemuDeviceHotplug implements DeviceHotplug {
             }
         };
         q.qmp().addEventListener(l);
+        CompletableFuture<Void> removed = deleted.thenRun(() -> {
+            q.qmp().removeEventListener(l);
+            deleteMemory(q, deviceId);
+            q.unplugged(deviceId);
+        });
         try {
             q.qmp().execute("device_del", Map.of("id", qemuId), QemuVm.QMP_TIMEOUT);
-            deleted.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            removed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
         } catch (TimeoutException e) {
             return false;
         } catch (ExecutionException e) {
-            throw new VmlabException("device_del of '" + deviceId + "' failed: " + e.getCause());
+            throw new VmlabException("device '" + deviceId + "' left QEMU but could not be released: " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VmlabException("interrupted while device '" + deviceId + "' was removed");
-        } finally {
-            q.qmp().removeEventListener(l);
+        } catch (RuntimeException e) {
+            q.qmp().removeEventListener(l); // device_del refused: nothing is pending
+            throw e;
         }
-        deleteMemory(q, deviceId);
-        return true;
     }
 
     private static void unplugQuietly(QemuVm q, String deviceId, Duration timeout) {
         try {
             unplug(q, deviceId, timeout);
         } catch (RuntimeException e) {
-            // the attach failure is what the caller reports
+            q.unplugged(deviceId); // the attach failure is what the caller reports
         }
-        q.unplugged(deviceId);
     }
 
     private static void deleteMemory(QemuVm q, String deviceId) {
