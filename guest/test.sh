@@ -159,6 +159,9 @@ r=$(reply "{\"id\":10,\"op\":\"$long\"}")
 r=$(reply '{"id":11,"op":"ping"}')   # and the agent still serves after bad input
 case "$r" in '{"id":11,"ok":true,'*) ;; *) fail "agent stopped answering after bad input: $r" ;; esac
 echo "guest-test: agent rejects unknown ops, malformed and over-long lines, and keeps serving"
+r=$(reply '{"id":12,"op":"pci"}')   # the PCI functions the guest sees (virtio's vendor is 0x1af4)
+case "$r" in '{"id":12,"ok":true,"op":"pci"'*'"vendor":"0x1af4"'*) ;; *) fail "unexpected pci reply: $r" ;; esac
+echo "guest-test: agent lists the guest's PCI devices"
 
 # ---- page-cache warmer: every file of the disk read, no errors ----
 wait_for 60 'vmlab-warm: pass=1 ' || fail "vmlab-warm did not finish a pass"

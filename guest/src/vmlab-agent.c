@@ -2,7 +2,7 @@
  * vmlab-agent: guest side of vmlab's guest cooperation channel.
  *
  * Serves a virtio-serial port (default name org.vmlab.agent) with a line protocol: one JSON
- * object per line each way. Requests {"id":N,"op":"ping"|"status"}; replies carry the same id.
+ * object per line each way. Requests {"id":N,"op":"ping"|"status"|"pci"}; replies carry the same id.
  * Unknown ops get {"id":N,"ok":false,"error":"unsupported op"}. See guest/README.md.
  */
 #define _GNU_SOURCE
@@ -289,6 +289,34 @@ static void status(struct out *o)
     }
 }
 
+/* The PCI functions the guest kernel sees now, so the host can watch a hot-plugged device come and go. */
+static void pci(struct out *o)
+{
+    put(o, ",\"devices\":[");
+    DIR *d = opendir("/sys/bus/pci/devices");
+    int first = 1;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[320], vendor[16] = "", device[16] = "";
+        snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/vendor", e->d_name);
+        ssize_t n = slurp(path, vendor, sizeof vendor);
+        while (n > 0 && vendor[n - 1] == '\n')
+            vendor[--n] = 0;
+        snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/device", e->d_name);
+        n = slurp(path, device, sizeof device);
+        while (n > 0 && device[n - 1] == '\n')
+            device[--n] = 0;
+        put(o, "%s{\"address\":\"%.32s\",\"vendor\":\"%s\",\"device\":\"%s\"}", first ? "" : ",", e->d_name,
+            vendor, device);
+        first = 0;
+    }
+    if (d)
+        closedir(d);
+    put(o, "]");
+}
+
 static void answer(const char *line, struct out *o)
 {
     struct req r;
@@ -309,6 +337,10 @@ static void answer(const char *line, struct out *o)
     } else if (!strcmp(r.op, "status")) {
         put(o, ",\"ok\":true,\"op\":\"status\",\"protocol\":%d", PROTOCOL);
         status(o);
+        put(o, "}\n");
+    } else if (!strcmp(r.op, "pci")) {
+        put(o, ",\"ok\":true,\"op\":\"pci\",\"protocol\":%d", PROTOCOL);
+        pci(o);
         put(o, "}\n");
     } else {
         put(o, ",\"ok\":false,\"error\":\"unsupported op\"}\n");

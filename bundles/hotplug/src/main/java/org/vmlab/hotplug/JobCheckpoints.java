@@ -61,6 +61,7 @@ final class JobCheckpoints {
             names.add(name);
             manifest.setProperty("vm." + name + ".file", name + ".snap");
             manifest.setProperty("vm." + name + ".backend", vm.backend());
+            CheckpointDevices.write(manifest, name, q.detached().getOrDefault(vm, List.of()));
         }
         manifest.setProperty("vms", String.join(",", names));
         Map<Vm, List<DeviceSpec>> back = new LinkedHashMap<>(q.detached());
@@ -110,7 +111,7 @@ final class JobCheckpoints {
         long a0 = t.now();
         Map<Vm, List<DeviceSpec>> devices = new LinkedHashMap<>();
         for (Vm vm : vms) {
-            devices.put(vm, vm.spec().devices().stream().filter(DeviceSpec::passthrough).toList());
+            devices.put(vm, CheckpointDevices.read(manifest, vm.spec().name(), vm.spec().devices()));
         }
         coordinator.devices().attachAll(devices, timeout, t);
         t.record("attach", JobPhase.JOB, a0, "before the guests run: each rank opens its path as it starts");

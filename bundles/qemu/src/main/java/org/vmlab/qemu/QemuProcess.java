@@ -85,6 +85,14 @@ public final class QemuProcess {
         return process.isAlive();
     }
 
+    /** How many empty {@code pcie-root-port}s every guest has for hot-plugged devices. */
+    static final int HOTPLUG_PORTS = 2;
+
+    /** The QEMU id of hot-plug port {@code i} (0 to {@link #HOTPLUG_PORTS} - 1). */
+    static String hotplugPort(int i) {
+        return "vmlab-hp" + i;
+    }
+
     /** The command line for {@code launch} in {@code runDir}. */
     static List<String> commandLine(String qemu, Path runDir, Launch l) {
         List<String> c = new ArrayList<>();
@@ -125,6 +133,11 @@ public final class QemuProcess {
         c.add("-no-reboot");
         c.add("-pidfile");
         c.add(runDir.resolve("qemu.pid").toString());
+        // Empty PCIe slots for hot-plugged devices (QemuDeviceHotplug); q35's root bus takes none.
+        for (int i = 0; i < HOTPLUG_PORTS; i++) {
+            c.add("-device");
+            c.add("pcie-root-port,id=" + hotplugPort(i) + ",chassis=" + (i + 1) + ",bus=pcie.0");
+        }
         c.add("-device");
         c.add("virtio-serial");
         c.add("-chardev");

@@ -2,7 +2,9 @@ package org.vmlab.qemu;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +16,7 @@ import org.vmlab.api.VmlabException;
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.guest.Vcpus;
 import org.vmlab.api.storage.BlockDevice;
+import org.vmlab.api.vm.DeviceSpec;
 import org.vmlab.api.vm.PauseResult;
 import org.vmlab.api.vm.VmSpec;
 import org.vmlab.api.vm.VmState;
@@ -46,6 +49,8 @@ public final class QemuVm extends BackendVm {
     private final QmpMigration migration;
     private final StopContThrottle throttle;
     private final Vcpus vcpus;
+    /** Guarded by {@link #lock}. */
+    private final HotplugPorts ports;
     /** The workload's parameters as the guest runs them ({@link GuestCommandLine}). */
     private final Map<String, String> workloadParameters;
 
@@ -67,6 +72,7 @@ public final class QemuVm extends BackendVm {
         this.throttle = new StopContThrottle(id, lock, new ThrottledGuest(), THROTTLE_PERIOD_MS);
         this.vcpusRunning = running;
         this.vcpus = new QemuVcpus(spec.vcpus());
+        this.ports = new HotplugPorts(id);
         this.awaitingDeviceState = initial == VmState.MIGRATING;
         qmp.addEventListener(this::onEvent);
         process.process().onExit().thenRun(this::onExit);
@@ -269,6 +275,7 @@ public final class QemuVm extends BackendVm {
             if (vcpusRunning) {
                 throw new VmlabException("cannot save the device state of VM '" + id() + "': pause it first");
             }
+            requireNoPassthrough("save the device state of");
             return migration.saveDeviceState();
         }
     }
@@ -297,6 +304,48 @@ public final class QemuVm extends BackendVm {
             awaitingDeviceState = false;
             vcpusRunning = "running".equals(Json.str(qmp.execute("query-status", null, QMP_TIMEOUT), "status"));
             backend.startWorkloadView(this);
+        }
+    }
+
+    // ------------------------------------------------------------ hot-plugged devices
+
+    /** The guest agent's socket on the host (virtio-serial port {@code org.vmlab.agent}). */
+    Path agentSocket() {
+        return process.runDir().resolve("agent.sock");
+    }
+
+    /** A hot-plug port no device uses, reserved for {@code device} until {@link #unplugged}. */
+    String reservePort(DeviceSpec device) {
+        synchronized (lock) {
+            requireAlive("hot-plug a device into");
+            if (devices().stream().anyMatch(d -> d.id().equals(device.id()))) {
+                throw new IllegalArgumentException("VM '" + id() + "' already has a device '" + device.id() + "'");
+            }
+            return ports.reserve(device.id());
+        }
+    }
+
+    /** The device is in the guest now. */
+    void plugged(DeviceSpec device) {
+        synchronized (lock) {
+            List<DeviceSpec> now = new ArrayList<>(devices());
+            now.add(device);
+            setDevices(now);
+        }
+    }
+
+    /** The device is gone (or never came): its port is free again. */
+    void unplugged(String deviceId) {
+        synchronized (lock) {
+            ports.release(deviceId);
+            setDevices(devices().stream().filter(d -> !d.id().equals(deviceId)).toList());
+        }
+    }
+
+    /** Whether vmlab hot-plugged {@code deviceId} (as opposed to a device of the spec). */
+    boolean hotplugged(String deviceId) {
+        synchronized (lock) {
+            return ports.holds(deviceId);
         }
     }
 
@@ -332,6 +381,7 @@ public final class QemuVm extends BackendVm {
             if (state() == VmState.MIGRATING) {
                 throw new VmlabException("cannot snapshot VM '" + id() + "' while it migrates");
             }
+            requireNoPassthrough("snapshot");
             boolean wasRunning = vcpusRunning;
             if (wasRunning) {
                 pause();

@@ -21,7 +21,7 @@ public class DeviceAttachCommand extends DeviceAction {
     @Option(name = "--passthrough", description = "With --type: a pass-through device (blocks migration and snapshot while attached)")
     boolean passthrough;
 
-    @Option(name = "--property", multiValued = true, description = "With --type: name=value, e.g. path=/dev/shm/job-fabric, attach-ms=1000")
+    @Option(name = "--property", multiValued = true, description = "With --type: name=value, e.g. path=/dev/shm/job-fabric, size=1M (qemu: a power of two), attach-ms=1000 (emu)")
     List<String> properties;
 
     @Override

@@ -97,9 +97,9 @@ class DistributionIT {
 
         Distribution.Result filtered = dist.vmlab("policy:list", "--family", "ordering", "--json");
         assertEquals(4, JSON.readTree(filtered.stdout()).size(), filtered.stdout());
-        // issue 15: the hotplug family holds the job coordinator, the in-JVM agent channel and emu's device model
+        // issue 15: the hotplug family holds the job coordinator, the in-JVM agent channel, emu's and qemu's device hotplug
         Distribution.Result hotplug = dist.vmlab("policy:list", "--family", "hotplug", "--json");
-        assertEquals(3, JSON.readTree(hotplug.stdout()).size(), hotplug.stdout());
+        assertEquals(4, JSON.readTree(hotplug.stdout()).size(), hotplug.stdout());
     }
 
     @Test

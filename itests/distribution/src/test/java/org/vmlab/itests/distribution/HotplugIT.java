@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * SymVirt through bin/vmlab (issue 15): a 3-rank mpi job of emu VMs sharing an ivshmem
@@ -24,36 +23,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 @Timeout(240)
 class HotplugIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RANKS = 3;
     private static Distribution dist;
 
     @BeforeAll
     static void unpack() throws Exception {
-        Path work = Path.of(System.getProperty("vmlab.work.dir")).resolveSibling("dist-it-hotplug");
-        dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")), work);
-        Files.writeString(dist.home.resolve("etc/org.vmlab.transport.cfg"), "port = 0\n");
+        dist = ShellCalls.unpack("dist-it-hotplug");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (dist != null) {
-            dist.close();
-            assertTrue(dist.karafProcess().isEmpty(), "the Karaf JVM is gone");
-        }
+        ShellCalls.close(dist);
     }
 
     static JsonNode json(String... args) throws Exception {
-        Distribution.Result r = dist.vmlab(args);
-        assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.stderr());
-        return JSON.readTree(r.stdout().strip().lines().reduce((a, b) -> b).orElse(""));
+        return ShellCalls.json(dist, args);
     }
 
     static void oneLineError(Distribution.Result r, String mentions) {
-        assertTrue(r.exit() != 0, "failed: " + r.stdout());
-        List<String> lines = r.stderr().strip().lines().toList();
-        assertEquals(1, lines.size(), r.stderr());
-        assertTrue(lines.get(0).startsWith("Error: ") && lines.get(0).contains(mentions), lines.get(0));
+        ShellCalls.oneLineError(r, mentions);
     }
 
     private static void assertTimeline(JsonNode report, String... phases) {
@@ -70,7 +58,7 @@ class HotplugIT {
         JsonNode family = json("policy:list", "--family", "hotplug", "--json");
         List<String> providers = new ArrayList<>();
         family.forEach(p -> providers.add(p.get("name").asText() + (p.get("isDefault").asBoolean() ? "*" : "")));
-        assertEquals(List.of("job-coordinator*", "emu", "in-jvm-agent"), providers);
+        assertEquals(List.of("job-coordinator*", "emu", "in-jvm-agent", "qemu"), providers);
 
         int[] ports = new int[RANKS];
         for (int i = 0; i < RANKS; i++) {
