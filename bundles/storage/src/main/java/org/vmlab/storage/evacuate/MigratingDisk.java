@@ -1,43 +1,38 @@
 package org.vmlab.storage.evacuate;
 
 import java.io.IOException;
-import java.nio.BufferOverflowException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.VmlabException;
-import org.vmlab.api.storage.BlockDevice;
-import org.vmlab.api.storage.BlockWriteListener;
 import org.vmlab.api.storage.EvacuationPlan;
 import org.vmlab.api.storage.EvacuationReport;
 import org.vmlab.storage.block.BlockBitmap;
 import org.vmlab.storage.block.FileBlockDevice;
+import org.vmlab.storage.block.RangeBlockDevice;
 import org.vmlab.storage.nbd.Nbd;
 import org.vmlab.storage.nbd.NbdClient;
 import org.vmlab.storage.nbd.NbdMessages;
 
 /**
  * The disk of a VM that arrived with its storage: a {@link CopyOnReadDevice} seen as the VM's
- * {@link BlockDevice}. Nothing is fetched before the VM first touches its disk here, i.e. after
+ * {@link org.vmlab.api.storage.BlockDevice}. Nothing is fetched before the VM first touches its disk here, i.e. after
  * the source paused, so no fetched block can go stale. That first access asks the source which
  * blocks it wrote since the migration began (its export's {@code vmlab:cached} context clears
  * them), forgets the local copies of those (a pre-cache's may be older), then starts the background
  * fill; verification then compares every block with the source's frozen disk, except the ones the
  * VM has written here since (newer than the source's by definition, and counted).
  */
-public final class MigratingDisk implements BlockDevice {
+public final class MigratingDisk extends RangeBlockDevice {
     private static final Logger LOG = LoggerFactory.getLogger(MigratingDisk.class);
-    private static final int BS = FileBlockDevice.BLOCK_SIZE;
+    private static final int BS = BLOCK_SIZE;
 
     private final String vm;
     private final EvacuationPlan plan;
@@ -46,7 +41,6 @@ public final class MigratingDisk implements BlockDevice {
     private final BlockBitmap writtenHere;
     private final List<NbdClient> sources;
     private final CopyOnReadDevice device;
-    private final CopyOnWriteArrayList<BlockWriteListener> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<EvacuationReport> result = new CompletableFuture<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile Thread filler;
@@ -159,63 +153,32 @@ public final class MigratingDisk implements BlockDevice {
     }
 
     @Override
-    public int blockSize() {
-        return BS;
-    }
-
-    @Override
-    public long blockCount() {
-        return local.blockCount();
-    }
-
-    @Override
-    public long sizeBytes() {
+    public long size() {
         return local.size();
     }
 
     @Override
-    public void read(long block, ByteBuffer dst) {
-        Objects.checkIndex(block, blockCount());
-        if (dst.remaining() < BS) {
-            throw new BufferOverflowException();
-        }
-        if (!started.get()) {
-            start();
-        }
-        try {
-            device.readAt(block * BS, dst.slice(dst.position(), BS));
-        } catch (IOException e) {
-            throw new VmlabException("VM '" + vm + "' disk block " + block + ": " + e.getMessage(), e);
-        }
-        dst.position(dst.position() + BS);
+    protected String describe() {
+        return "the disk of VM '" + vm + "'";
     }
 
     @Override
-    public void write(long block, ByteBuffer src) {
-        write(block, 1, src);
-    }
-
-    @Override
-    public void write(long block, int count, ByteBuffer src) {
-        if (block < 0 || count < 0 || block > blockCount() - count) {
-            throw new IndexOutOfBoundsException("blocks [" + block + ", " + (block + count) + ") of " + blockCount());
-        }
-        if (src.remaining() < (long) count * BS) {
-            throw new BufferUnderflowException();
-        }
+    public void readAt(long offset, ByteBuffer dst) throws IOException {
         if (!started.get()) {
             start();
         }
-        writtenHere.setRange(block, block + count);
-        try {
-            device.writeAt(block * BS, src.slice(src.position(), count * BS));
-        } catch (IOException e) {
-            throw new VmlabException("VM '" + vm + "' disk blocks " + block + "+" + count + ": " + e.getMessage(), e);
+        device.readAt(offset, dst);
+    }
+
+    @Override
+    public void writeAt(long offset, ByteBuffer src) throws IOException {
+        if (!started.get()) {
+            start();
         }
-        src.position(src.position() + count * BS);
-        for (BlockWriteListener l : listeners) {
-            l.written(block, count);
-        }
+        long end = offset + src.remaining();
+        writtenHere.setRange(offset / BS, (end + BS - 1) / BS); // before the write: see verify()
+        device.writeAt(offset, src);
+        written(offset, end);
     }
 
     @Override
@@ -225,12 +188,6 @@ public final class MigratingDisk implements BlockDevice {
         } catch (IOException e) {
             throw new VmlabException("VM '" + vm + "' disk flush: " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public AutoCloseable trackWrites(BlockWriteListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
-        return () -> listeners.remove(listener);
     }
 
     @Override
