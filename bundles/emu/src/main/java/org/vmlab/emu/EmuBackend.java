@@ -27,6 +27,8 @@ import org.vmlab.api.ByteSize;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.memory.Pages;
 import org.vmlab.api.provider.ProviderProperties;
+import org.vmlab.api.storage.BlockDevice;
+import org.vmlab.api.storage.IncomingDisks;
 import org.vmlab.api.tiering.FrameTiers;
 import org.vmlab.api.tiering.TierLayout;
 import org.vmlab.api.tiering.TieringService;
@@ -82,6 +84,7 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
     private final Map<String, Workload> workloads = new ConcurrentHashMap<>();
     /** The NVM emulator, for guests whose spec has a memory-tiers device; optional. */
     private volatile TieringService tiering;
+    private volatile IncomingDisks incomingDisks;
 
     /** For DS: settings come with {@link #activate}. */
     public EmuBackend() {
@@ -168,6 +171,31 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
                 + "'; installed: " + (workloads.isEmpty() ? "none" : new TreeSet<>(workloads.keySet())));
     }
 
+    /** Storage migration's copy-on-read disks, for incoming VMs that bring their disk; optional. */
+    @Reference(service = IncomingDisks.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, unbind = "unsetIncomingDisks")
+    public void setIncomingDisks(IncomingDisks d) {
+        incomingDisks = d;
+    }
+
+    void unsetIncomingDisks(IncomingDisks d) {
+        if (incomingDisks == d) {
+            incomingDisks = null;
+        }
+    }
+
+    private Optional<BlockDevice> incomingDisk(VmSpec spec) {
+        if (!IncomingDiskSource.named(spec)) {
+            return Optional.empty();
+        }
+        IncomingDisks d = incomingDisks;
+        if (d == null) {
+            throw new VmlabException("VM '" + spec.name() + "' brings its disk but storage is not installed here"
+                    + " (feature:install vmlab-storage)");
+        }
+        return d.open(spec);
+    }
+
     @Reference(service = TieringService.class, cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC, unbind = "unsetTiering")
     public void setTiering(TieringService t) {
@@ -249,7 +277,7 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
     /** The parts of a VM being built, so a failure can undo exactly what was done. */
     static final class Parts implements AutoCloseable {
         EmuGuestMemory memory;
-        EmuDisk disk;
+        BlockDevice disk;
         DiskPlan diskPlan;
         EmuGuestOs guestOs;
         EmuVcpus vcpus;
@@ -284,7 +312,9 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
         EmuSettings s = settings();
         checkMemory(spec, s);
         Optional<Workload> workload = resolveWorkload(spec);
-        DiskPlan plan = DiskPlan.of(spec, mode == Mode.RESTORE);
+        // A disk arriving with the VM comes from its source, not from the image path (the source's).
+        DiskPlan plan = mode == Mode.INCOMING && IncomingDiskSource.named(spec)
+                ? DiskPlan.of(IncomingDiskSource.withoutImage(spec), false) : DiskPlan.of(spec, mode == Mode.RESTORE);
         EmuVm vm;
         try (VmRegistry<EmuVm>.Reservation reservation = registry().reserve(spec, mode.idSuffix, s.maxGuestMemoryBytes())) {
             String id = reservation.id();
@@ -294,7 +324,10 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
                 parts.memory = EmuGuestMemory.create(s.memoryDir(), id, spec.memoryBytes());
                 parts.memory.setTiers(tiersFor(spec, id));
                 parts.diskPlan = plan;
-                parts.disk = plan.open();
+                parts.disk = mode == Mode.INCOMING ? incomingDisk(spec).orElse(null) : null;
+                if (parts.disk == null) {
+                    parts.disk = plan.open();
+                }
                 parts.guestOs = new EmuGuestOs(id, parts.memory, parts.disk);
                 if (filler != null) {
                     filler.fill(parts.memory, parts.guestOs);
@@ -305,7 +338,7 @@ public class EmuBackend extends AbstractVmBackend<EmuVm, EmuSettings> {
                     case INCOMING -> VmState.MIGRATING;
                     case RESTORE -> VmState.CREATED;
                 };
-                vm = new EmuVm(this, id, spec, parts.memory, parts.disk, parts.guestOs, parts.vcpus, initial);
+                vm = new EmuVm(this, id, IncomingDiskSource.settled(spec), parts.memory, parts.disk, parts.guestOs, parts.vcpus, initial);
                 if (mode == Mode.INCOMING) {
                     vm.expectDeviceState();
                 }

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.VmlabException;
+import org.vmlab.api.storage.BlockDevice;
 import org.vmlab.api.guest.FrameRange;
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.guest.IoEvent;
@@ -32,7 +33,7 @@ public final class EmuGuestOs implements GuestOs {
 
     private final String vmId;
     private final EmuGuestMemory memory;
-    private final EmuDisk disk; // null without a disk
+    private final BlockDevice disk; // null without a disk
     private final long diskBlocks;
     private final FrameTable table;
 
@@ -40,7 +41,7 @@ public final class EmuGuestOs implements GuestOs {
     private final ByteBuffer buf = ByteBuffer.allocateDirect(Pages.SIZE);
     private final CopyOnWriteArrayList<IoListener> listeners = new CopyOnWriteArrayList<>();
 
-    EmuGuestOs(String vmId, EmuGuestMemory memory, EmuDisk disk) {
+    EmuGuestOs(String vmId, EmuGuestMemory memory, BlockDevice disk) {
         this.vmId = vmId;
         this.memory = memory;
         this.disk = disk;

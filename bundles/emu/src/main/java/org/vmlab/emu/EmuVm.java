@@ -27,7 +27,7 @@ public final class EmuVm extends BackendVm {
 
     private final EmuBackend backend;
     private final EmuGuestMemory memory;
-    private final EmuDisk disk;
+    private final BlockDevice disk;
     private final EmuGuestOs guestOs;
     private final EmuVcpus vcpus;
 
@@ -37,7 +37,7 @@ public final class EmuVm extends BackendVm {
     /** Prepared by prepareIncoming and not yet given device state. */
     private boolean awaitingDeviceState;
 
-    EmuVm(EmuBackend backend, String id, VmSpec spec, EmuGuestMemory memory, EmuDisk disk,
+    EmuVm(EmuBackend backend, String id, VmSpec spec, EmuGuestMemory memory, BlockDevice disk,
           EmuGuestOs guestOs, EmuVcpus vcpus, VmState initial) {
         super(backend.registry(), id, spec, initial);
         this.backend = backend;

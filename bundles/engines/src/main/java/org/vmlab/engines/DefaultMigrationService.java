@@ -177,7 +177,7 @@ public final class DefaultMigrationService implements MigrationService {
         try {
             // One shared validator: a bad or unknown option is refused before anything moves.
             ParameterSet.options("engine '" + engine.name + "'", engine.instance.options())
-                    .plus(ordering.instance.options()).validate(plan.options());
+                    .plus(ordering.instance.options()).plus(StorageHandoff.OPTIONS).validate(plan.options());
         } catch (IllegalArgumentException e) {
             throw new VmlabException(e.getMessage(), e);
         }

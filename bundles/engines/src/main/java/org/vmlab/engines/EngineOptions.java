@@ -61,7 +61,8 @@ record EngineOptions(SwitchoverRule.Kind switchover, int stages, boolean autoCon
      */
     static EngineOptions of(String engine, List<Parameter> engineOptions, List<Parameter> orderingOptions,
                             MigrationPlan plan) {
-        ParameterSet set = ParameterSet.options("engine '" + engine + "'", engineOptions).plus(orderingOptions);
+        ParameterSet set = ParameterSet.options("engine '" + engine + "'", engineOptions).plus(orderingOptions)
+                .plus(StorageHandoff.OPTIONS);
         ParameterValues v = set.validate(plan.options());
         int rounds = 0;
         if (engineOptions.contains(PRECOPY_ROUNDS)) {

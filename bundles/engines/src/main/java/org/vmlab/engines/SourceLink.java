@@ -59,7 +59,7 @@ final class SourceLink implements AutoCloseable {
         List<MigrationChannel> streams = new ArrayList<>();
         ExecutorService workers = null;
         try {
-            control.send(new Open(plan.id(), plan.streams(), plan.compress(), postcopy, vm.spec()));
+            control.send(new Open(plan.id(), plan.streams(), plan.compress(), postcopy, StorageHandoff.spec(vm.spec(), plan)));
             Ready ready = control.expect(FrameType.READY, Ready::read);
             long pages = vm.memory().pageCount();
             if (ready.pages() != pages) {

@@ -23,7 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.migration.Endpoint;
+import org.vmlab.api.migration.MigrationListener;
+import org.vmlab.api.migration.MigrationPlan;
+import org.vmlab.api.migration.MigrationService;
+import org.vmlab.api.storage.BlockDevice;
 import org.vmlab.api.storage.EvacuationPlan;
+import org.vmlab.api.storage.IncomingDisks;
+import org.vmlab.api.storage.StorageMigrationReport;
 import org.vmlab.api.storage.EvacuationReport;
 import org.vmlab.api.storage.ExportInfo;
 import org.vmlab.api.storage.NbdServerStatus;
@@ -33,6 +39,7 @@ import org.vmlab.api.storage.StoragePrecacher;
 import org.vmlab.api.storage.StorageService;
 import org.vmlab.api.vm.Vm;
 import org.vmlab.api.vm.VmDirectory;
+import org.vmlab.api.vm.VmSpec;
 import org.vmlab.storage.nbd.NbdServer;
 import org.vmlab.storage.nbd.NbdServerStats;
 import org.vmlab.transport.LinkModel;
@@ -43,9 +50,9 @@ import org.vmlab.transport.WanLink;
  * default), its exports, pre-caching of VM disks through the {@code vmlab.family=storage}
  * strategies, and evacuations of disks to this node.
  */
-@Component(service = StorageService.class, configurationPid = "org.vmlab.storage", immediate = true)
+@Component(service = {StorageService.class, IncomingDisks.class}, configurationPid = "org.vmlab.storage", immediate = true)
 @Designate(ocd = StorageConfig.class)
-public final class DefaultStorageService implements StorageService {
+public final class DefaultStorageService implements StorageService, IncomingDisks {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultStorageService.class);
 
     private final NbdServer server;
@@ -55,8 +62,11 @@ public final class DefaultStorageService implements StorageService {
     private final Map<String, PrecacheEntry> precaching = new ConcurrentHashMap<>();
     private final Map<String, StoragePrecacher> strategies = new ConcurrentHashMap<>();
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private final IncomingDiskTable incoming;
+    private final StorageMigrations withStorage;
+
     private volatile VmDirectory vms;
+    private volatile MigrationService migrations;
 
     @Activate
     public DefaultStorageService(StorageConfig config) throws IOException {
@@ -68,6 +78,12 @@ public final class DefaultStorageService implements StorageService {
         this.server = NbdServer.start(config.host(), config.port(), config.maxConnections(),
                 config.handshakeTimeoutSeconds() * 1000);
         this.exports = new Exports(server, dataDir);
+        this.incoming = new IncomingDiskTable(exports::release);
+        this.withStorage = new StorageMigrations(exports, incoming, config.host(), server.port(), vm -> {
+            if (precaching.containsKey(vm)) {
+                precacheStop(vm);
+            }
+        });
         for (String e : config.exports()) {
             if (!e.isBlank()) {
                 try {
@@ -88,6 +104,28 @@ public final class DefaultStorageService implements StorageService {
 
     void unbindPrecacher(StoragePrecacher p, Map<String, Object> props) {
         strategies.remove(String.valueOf(props.get("vmlab.name")), p);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, unbind = "unsetVms")
+    void setVms(VmDirectory d) {
+        vms = d;
+    }
+
+    void unsetVms(VmDirectory d) {
+        if (vms == d) {
+            vms = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, unbind = "unsetMigrations")
+    void setMigrations(MigrationService m) {
+        migrations = m;
+    }
+
+    void unsetMigrations(MigrationService m) {
+        if (migrations == m) {
+            migrations = null;
+        }
     }
 
     @Deactivate
@@ -197,5 +235,20 @@ public final class DefaultStorageService implements StorageService {
     @Override
     public EvacuationReport evacuate(EvacuationPlan plan, Consumer<String> progress) {
         return exports.evacuate(plan, progress);
+    }
+
+    @Override
+    public Optional<BlockDevice> open(VmSpec spec) {
+        return incoming.open(spec);
+    }
+
+    @Override
+    public StorageMigrationReport migrateWithStorage(MigrationPlan plan, Path image, Optional<Path> bitmap,
+                                                     MigrationListener listener) {
+        MigrationService m = migrations;
+        if (m == null) {
+            throw new VmlabException("no migration service is installed (feature:install vmlab-engines)");
+        }
+        return withStorage.migrate(m, findVm(plan.vmId()), plan, image, bitmap, listener);
     }
 }

@@ -85,6 +85,16 @@ final class Exports {
         return add(new DeviceExport(name, "image " + image, dev, bits, bits != null), image.toString(), res);
     }
 
+    /**
+     * A migrating VM's image, read-only, whose {@code vmlab:cached} context clears the blocks in
+     * {@code unchanged} the VM writes from now on, so the destination can tell its stale copies.
+     */
+    ExportInfo addMigrationSource(String name, Path image, BlockBitmap unchanged) {
+        checkName(name);
+        FileBlockDevice dev = FileBlockDevice.open(image, 0, true);
+        return add(new DeviceExport(name, "migrating disk " + image, dev, unchanged), image.toString(), List.of(dev));
+    }
+
     ExportInfo addVm(Vm vm) {
         var disk = vm.disk().orElseThrow(() -> new IllegalArgumentException("VM '" + vm.id() + "' has no disk"));
         checkName(vm.id());
@@ -128,15 +138,19 @@ final class Exports {
         return new ExportInfo(e.export().name(), e.image(), e.export().size(), e.export().isReadOnly(), cached, blocks);
     }
 
-    /** Serves the disk at once from a copy-on-read device, fills it, verifies, switches. */
-    EvacuationReport evacuate(EvacuationPlan plan, Consumer<String> progress) {
-        checkName(plan.export());
-        // The pre-cached copy being served as a cache export becomes the evacuated disk: stop serving it as a cache.
+    /** The pre-cached copy being served as a cache export becomes a moved disk: stop serving it as a cache. */
+    void release(Path image) {
         for (Map.Entry<String, Entry> e : Map.copyOf(entries).entrySet()) {
-            if (e.getValue().image().equals(plan.image().toString())) {
+            if (e.getValue().image().equals(image.toString())) {
                 remove(e.getKey());
             }
         }
+    }
+
+    /** Serves the disk at once from a copy-on-read device, fills it, verifies, switches. */
+    EvacuationReport evacuate(EvacuationPlan plan, Consumer<String> progress) {
+        checkName(plan.export());
+        release(plan.image());
         if (entries.containsKey(plan.export())) {
             throw new IllegalArgumentException("export '" + plan.export() + "' exists already");
         }

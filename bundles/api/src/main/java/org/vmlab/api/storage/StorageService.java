@@ -7,6 +7,8 @@ import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.vmlab.api.migration.Endpoint;
+import org.vmlab.api.migration.MigrationListener;
+import org.vmlab.api.migration.MigrationPlan;
 
 /**
  * This node's block storage: its NBD server and exports, pre-caching of its VMs' disks to a
@@ -45,4 +47,20 @@ public interface StorageService {
 
     /** Moves a disk here as the plan says and returns when done (or failed). */
     EvacuationReport evacuate(EvacuationPlan plan, Consumer<String> progress);
+
+    /**
+     * Live-migrates a VM with its disk and waits for the end: this node serves the disk over NBD,
+     * the destination runs the VM on a copy-on-read device over it (blocks in {@code bitmap} are
+     * there already, missing ones are fetched on access, a background copy fills the rest), then
+     * the source's export closes. With {@code plan.verify()} both memory and the whole disk are
+     * compared. A failure before the switchover leaves the source VM running.
+     *
+     * @param plan     the memory migration (destination, engine, verification)
+     * @param image    the disk image at the destination (a new file, or the pre-cached copy)
+     * @param bitmap   at the destination, the blocks {@code image} already holds (a pre-cache's)
+     * @param listener the memory migration's progress
+     * @since 1.3
+     */
+    StorageMigrationReport migrateWithStorage(MigrationPlan plan, Path image, Optional<Path> bitmap,
+                                              MigrationListener listener);
 }

@@ -4,7 +4,7 @@
  * {@link StoragePrecacher}.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.vmlab.api.storage;
 
 import org.osgi.annotation.bundle.Export;

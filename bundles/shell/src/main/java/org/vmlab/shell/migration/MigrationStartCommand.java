@@ -1,8 +1,10 @@
 package org.vmlab.shell.migration;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.karaf.shell.api.action.Action;
@@ -13,6 +15,7 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.vmlab.api.DataRate;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.cluster.Cluster;
@@ -26,9 +29,12 @@ import org.vmlab.api.migration.MigrationService;
 import org.vmlab.api.migration.MigrationStatus;
 import org.vmlab.api.migration.TimelineSample;
 import org.vmlab.api.provider.Family;
+import org.vmlab.api.storage.StorageMigrationReport;
+import org.vmlab.api.storage.StorageService;
 import org.vmlab.api.provider.ProviderCatalog;
 import org.vmlab.shell.cluster.NodeCompleter;
 import org.vmlab.shell.support.DetectorCompleter;
+import org.vmlab.shell.support.DiskReports;
 import org.vmlab.shell.support.EngineCompleter;
 import org.vmlab.shell.support.EngineOptionCompleter;
 import org.vmlab.shell.support.Json;
@@ -107,6 +113,24 @@ public class MigrationStartCommand implements Action {
     @Completion(EngineOptionCompleter.class)
     List<String> options;
 
+    @Option(name = "--with-storage", description = "Move the disk too: this node serves it over NBD, the destination runs "
+            + "the VM at once on a copy-on-read disk (--storage-image; blocks in --storage-bitmap are there already, "
+            + "missing ones are fetched on access with read-ahead, a background copy fills the rest); --verify covers "
+            + "memory and the whole disk")
+    boolean withStorage;
+
+    @Option(name = "--storage-image", description = "With --with-storage: the disk image at the destination")
+    @Completion(FileCompleter.class)
+    String storageImage;
+
+    @Option(name = "--storage-bitmap", description = "With --with-storage: at the destination, the bitmap of the blocks "
+            + "--storage-image holds already (a pre-caching's backup export bitmap)")
+    @Completion(FileCompleter.class)
+    String storageBitmap;
+
+    @Reference(optional = true)
+    StorageService storage;
+
     @Option(name = "--async", description = "Print the migration id and return at once")
     boolean async;
 
@@ -160,6 +184,12 @@ public class MigrationStartCommand implements Action {
         boolean progress = !async && !json && isTerminal();
         // System.out is bound to this command's session only on this thread: hand the stream over.
         java.io.PrintStream out = System.out;
+        if (withStorage) {
+            return withStorage(plan.build(), progress ? new ProgressLine(out) : MigrationListener.NONE, progress);
+        }
+        if (storageImage != null || storageBitmap != null) {
+            throw new IllegalArgumentException("--storage-image and --storage-bitmap go with --with-storage");
+        }
         Migration m = migrations.start(plan.build(), progress ? new ProgressLine(out) : MigrationListener.NONE);
         if (async) {
             System.out.println(json ? Json.write(Map.of("id", m.id())) : m.id());
@@ -185,6 +215,43 @@ public class MigrationStartCommand implements Action {
         }
         if (report.status() != MigrationStatus.COMPLETED) {
             throw new VmlabException("migration " + report.id() + " " + report.status().name().toLowerCase() + ": " + report.failureReason());
+        }
+        return null;
+    }
+
+    /** Memory and disk in one go; the storage service waits for both. */
+    private Object withStorage(MigrationPlan plan, MigrationListener listener, boolean progress) {
+        if (storage == null) {
+            throw new VmlabException("--with-storage needs the storage feature (feature:install vmlab-storage)");
+        }
+        if (storageImage == null) {
+            throw new IllegalArgumentException("--with-storage needs --storage-image, the disk image at the destination");
+        }
+        if (async) {
+            throw new IllegalArgumentException("--with-storage waits for memory and disk: it does not take --async");
+        }
+        StorageMigrationReport r = storage.migrateWithStorage(plan, Path.of(storageImage),
+                Optional.ofNullable(storageBitmap).map(Path::of), listener);
+        if (progress) {
+            System.out.println();
+        }
+        if (json) {
+            System.out.println(Json.write(r));
+        } else {
+            Reports.print(r.memory(), System.out);
+            if (r.disk() != null) {
+                DiskReports.print("Disk", r.disk(), System.out);
+            } else if (r.memory().isCompleted()) {
+                System.out.println("Disk: the destination fetches it from this node's NBD export migrate-" + plan.id()
+                        + " (storage:unexport it once the destination has it all)");
+            }
+        }
+        if (!r.memory().isCompleted()) {
+            throw new VmlabException("migration " + plan.id() + " " + r.memory().status().name().toLowerCase() + ": "
+                    + r.memory().failureReason());
+        }
+        if (r.disk() != null && !r.disk().completed()) {
+            throw new VmlabException("migration " + plan.id() + ": memory moved, the disk " + r.disk().status());
         }
         return null;
     }

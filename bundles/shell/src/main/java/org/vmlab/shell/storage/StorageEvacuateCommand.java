@@ -12,6 +12,7 @@ import org.apache.karaf.shell.support.completers.StringsCompleter;
 import org.vmlab.api.migration.Endpoint;
 import org.vmlab.api.storage.EvacuationPlan;
 import org.vmlab.api.storage.EvacuationReport;
+import org.vmlab.shell.support.DiskReports;
 import org.vmlab.shell.support.NameValues;
 
 @Service
@@ -62,15 +63,7 @@ public class StorageEvacuateCommand extends StorageAction {
         if (json) {
             print(r, null);
         } else {
-            System.out.printf("Evacuation %s in %.1f s: %d blocks, %d already here, %d on demand, %d read ahead, %d in "
-                            + "the background, %s received%s%n", r.status(), r.millis() / 1000.0, r.blocksTotal(),
-                    r.blocksLocal(), r.blocksOnDemand(), r.blocksReadAhead(), r.blocksBackground(),
-                    mib(r.bytesReceived()), r.verified() == null ? "" : r.verified() ? "; verified bit for bit"
-                            : "; NOT verified");
-            if (r.blocksMissing() > 0) {
-                System.out.println("Blocks never received (" + r.blocksMissing() + "): " + String.join(", ",
-                        r.missingRanges()) + (r.missingRanges().size() < r.blocksMissing() ? " ..." : ""));
-            }
+            DiskReports.print("Evacuation", r, System.out);
         }
         if (!r.completed()) {
             throw new IllegalStateException("evacuation " + r.status());

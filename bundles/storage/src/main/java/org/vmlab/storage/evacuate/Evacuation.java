@@ -28,8 +28,21 @@ public final class Evacuation {
     private final CopyOnReadDevice device;
     private final List<NbdClient> sources;
     private final long localAtStart;
+    private final Verifier verifier;
+
+    /** Compares the disk here with the source's, through one of the source connections. */
+    @FunctionalInterface
+    public interface Verifier {
+        boolean matches(NbdClient source) throws IOException;
+    }
 
     public Evacuation(EvacuationPlan plan, CopyOnReadDevice device, List<NbdClient> sources) {
+        this(plan, device, sources, null);
+    }
+
+    /** With {@code verifier} (non-null), it verifies the disk instead of the whole-disk comparison. */
+    public Evacuation(EvacuationPlan plan, CopyOnReadDevice device, List<NbdClient> sources, Verifier verifier) {
+        this.verifier = verifier;
         this.plan = plan;
         this.device = device;
         this.sources = List.copyOf(sources);
@@ -91,9 +104,9 @@ public final class Evacuation {
         }
         long millis = (System.nanoTime() - t0) / 1_000_000;
         Boolean verified = null;
-        if (plan.verify() && status.equals("completed")) {
+        if ((plan.verify() || verifier != null) && status.equals("completed")) {
             progress.accept("verifying the whole disk against the source");
-            verified = verify();
+            verified = verifier != null ? matches(verifier) : verify();
             if (!verified) {
                 status = "failed: the disk differs from the source's";
             }
@@ -103,6 +116,14 @@ public final class Evacuation {
         return new EvacuationReport(status, millis, bits.size(), localAtStart, device.onDemand(),
                 device.readAhead(), device.background(), missing, missingRanges(bits, 20), device.bytesReceived(),
                 verified);
+    }
+
+    private boolean matches(Verifier v) {
+        try {
+            return v.matches(sources.get(0));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private boolean verify() {

@@ -149,4 +149,30 @@ class StorageIT {
         Distribution.Result opts = dist.vmlab("storage:precache", "--option", "help", "-s", "recency", "status");
         assertTrue(opts.stdout().contains("quiet"), opts.stdout());
     }
+
+    @Test
+    void migrationWithStorageMovesMemoryAndDiskInOneCommand() throws Exception {
+        Path src = work.resolve("m1.img");
+        Path dst = work.resolve("m1-here.img");
+        assertEquals(0, dist.vmlab("vm:create", "--memory", "64M", "--vcpus", "1", "--disk", src.toString(),
+                "--disk-size", "16M", "--workload", "database", "--param", "table-size=8M", "--param", "rate=500",
+                "m1").exit());
+        oneLineError(dist.vmlab("migration:start", "--with-storage", "m1"), "--storage-image");
+        oneLineError(dist.vmlab("migration:start", "--with-storage", "--storage-image", src.toString(), "m1"),
+                "other than the source's");
+        JsonNode r = json("migration:start", "--with-storage", "--storage-image", dst.toString(), "--verify",
+                "--json", "m1");
+        assertEquals("completed", r.get("memory").get("status").asText(), r.toString());
+        assertEquals("passed", r.get("memory").get("verified").asText(), r.toString());
+        JsonNode disk = r.get("disk");
+        assertEquals("completed", disk.get("status").asText(), r.toString());
+        assertTrue(disk.get("verified").asBoolean(), r.toString());
+        assertEquals(4096, disk.get("blocksTotal").asLong(), r.toString());
+        assertEquals(0, disk.get("blocksMissing").asLong(), r.toString());
+        assertTrue(disk.get("bytesReceived").asLong() > 0, r.toString());
+        JsonNode vms = json("vm:list", "--json");
+        assertTrue(vms.toString().contains("m1") && vms.toString().toLowerCase().contains("running"), vms.toString());
+        assertTrue(!json("storage:server", "--json").get("exports").toString().contains("migrate-"),
+                "the migration's export is closed");
+    }
 }
