@@ -57,7 +57,7 @@ class StorageMigrationTest {
         receiver = new MigrationReceiver(n -> "emu".equals(n) ? backend : null,
                 MigrationReceiver.Settings.loopback(dir.resolve("secret/transport.secret"))
                         .withTimeout(Duration.ofSeconds(20)));
-        VmDirectory vms = directory(backend);
+        VmDirectory vms = backend.directory();
         DefaultMigrationService migrations = new DefaultMigrationService(vms);
         migrations.addEngine("precopy", 100, new PrecopyEngine(receiver));
         migrations.addOrdering("sequential", 100, new SequentialOrdering());
@@ -140,35 +140,6 @@ class StorageMigrationTest {
                 MigrationListener.NONE), "a migration on one node cannot write the source's own image");
         assertThrows(IllegalArgumentException.class, () -> storage.migrateWithStorage(MigrationPlan.builder("none").build(),
                 dir.resolve("x.img"), Optional.empty(), MigrationListener.NONE).memory());
-    }
-
-    static VmDirectory directory(EmuBackend backend) {
-        return new VmDirectory() {
-            @Override
-            public List<Vm> vms() {
-                return backend.vms();
-            }
-
-            @Override
-            public Optional<Vm> find(String id) {
-                return backend.find(id);
-            }
-
-            @Override
-            public Vm create(VmSpec spec) {
-                return backend.create(spec);
-            }
-
-            @Override
-            public Vm restore(Path snapshot, String b) {
-                return backend.restore(snapshot);
-            }
-
-            @Override
-            public List<String> backends() {
-                return List.of("emu");
-            }
-        };
     }
 
     static StorageConfig config(Path dataDir) {
