@@ -78,12 +78,14 @@ class SanServerTest {
             long t0 = System.nanoTime();
             s.read(range(0, 64, 1), 0, 64, dst.clear());
             long sequential = System.nanoTime() - t0;
+            assertEquals(1, s.requests(), "64 adjacent blocks are one request");
             t0 = System.nanoTime();
             s.read(range(0, 64, 37), 0, 64, dst.clear());
             long scattered = System.nanoTime() - t0;
             // 64 requests at 5 ms, 4 at once: at least 16 x 5 ms
             assertTrue(scattered >= 80_000_000L, "scattered took " + scattered / 1e6 + " ms");
-            assertTrue(sequential < scattered / 4, "sequential " + sequential / 1e6 + " ms, scattered " + scattered / 1e6);
+            // loose: one 5 ms request against sixteen rounds of them, on a machine that may be busy
+            assertTrue(sequential < scattered / 2, "sequential " + sequential / 1e6 + " ms, scattered " + scattered / 1e6);
             assertEquals(65, s.requests());
         }
     }
