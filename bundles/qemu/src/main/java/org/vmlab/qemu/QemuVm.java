@@ -46,6 +46,7 @@ public final class QemuVm extends BackendVm {
     private final QmpMigration migration;
     private final StopContThrottle throttle;
     private final Vcpus vcpus;
+    private final AgentPageCache agentPageCache;
     /** The workload's parameters as the guest runs them ({@link GuestCommandLine}). */
     private final Map<String, String> workloadParameters;
 
@@ -67,6 +68,9 @@ public final class QemuVm extends BackendVm {
         this.throttle = new StopContThrottle(id, lock, new ThrottledGuest(), THROTTLE_PERIOD_MS);
         this.vcpusRunning = running;
         this.vcpus = new QemuVcpus(spec.vcpus());
+        this.agentPageCache = new AgentPageCache(new GuestAgentChannel(process.runDir().resolve("agent.sock")),
+                memory.sizeBytes(), java.nio.file.Files.exists(process.runDir().resolve("disk.img"))
+                        || spec.diskImage() != null);
         this.awaitingDeviceState = initial == VmState.MIGRATING;
         qmp.addEventListener(this::onEvent);
         process.process().onExit().thenRun(this::onExit);
@@ -87,6 +91,12 @@ public final class QemuVm extends BackendVm {
     @Override
     public Optional<GuestOs> guestOs() {
         return Optional.empty();
+    }
+
+    /** vmlab-agent's page-cache map (guest-agent detector); it says itself when the agent is silent. */
+    @Override
+    public Optional<org.vmlab.api.guest.PageCacheReporter> pageCacheReporter() {
+        return Optional.of(agentPageCache);
     }
 
     @Override
