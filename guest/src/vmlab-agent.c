@@ -476,6 +476,10 @@ static void pagecache_map(struct out *o, const char *dir)
     struct stat st;
     char *map = NULL;
     size_t map_n = 0;
+    if (strpbrk(dir, "\"\\")) { /* echoed in the reply unescaped */
+        put(o, ",\"ok\":false,\"error\":\"dir must not contain quotes or backslashes\"}\n");
+        return;
+    }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         put(o, ",\"ok\":false,\"error\":\"not a directory: %s\"}\n", dir);
         return;
