@@ -75,6 +75,7 @@ class SanServerTest {
         SanModel model = new SanModel(DataRate.UNLIMITED, Duration.ofMillis(5), 4, 64);
         try (SanSession s = san.open(image, model)) {
             ByteBuffer dst = ByteBuffer.allocate(64 * Pages.SIZE);
+            s.read(range(0, 64, 1), 0, 64, dst.clear()); // warm-up: connection and JIT out of the timing
             long t0 = System.nanoTime();
             s.read(range(0, 64, 1), 0, 64, dst.clear());
             long sequential = System.nanoTime() - t0;
@@ -84,7 +85,7 @@ class SanServerTest {
             // 64 requests at 5 ms, 4 at once: at least 16 x 5 ms
             assertTrue(scattered >= 80_000_000L, "scattered took " + scattered / 1e6 + " ms");
             assertTrue(sequential < scattered / 4, "sequential " + sequential / 1e6 + " ms, scattered " + scattered / 1e6);
-            assertEquals(65, s.requests());
+            assertEquals(66, s.requests());
         }
     }
 
