@@ -170,6 +170,14 @@ line=$(grep 'vmlab-warm: pass=1 ' "$tmp/console.log" | tr -d '\r')
 echo "guest-test: console: $line"
 case "$line" in *" files=$((files + 1)) "*" errors=0") ;; *) fail "warmer did not read all $((files + 1)) files cleanly" ;; esac
 
+# ---- pagecache-map: the warmed files' clean cache as (frame, block) runs ----
+r=$("$tmp/agentctl" "$tmp/agent.sock" '{"id":12,"op":"pagecache-map"}' 60) || fail "no agent reply to pagecache-map"
+head=${r%%,\"map\":*}
+case "$r" in '{"id":12,"ok":true,"op":"pagecache-map"'*'"map":[['*']]}') ;; *) fail "unexpected pagecache-map reply: ${head:0:300}" ;; esac
+pages=$(printf '%s' "$head" | sed -n 's/.*"pages":\([0-9]*\).*/\1/p')
+[ "${pages:-0}" -gt 0 ] || fail "pagecache-map found no cached pages after a warm pass: $head"
+echo "guest-test: agent pagecache-map: $head}"
+
 # ---- the shared RAM file holds the guest's memory: count workload pages at 4 KiB boundaries ----
 found=$(grep -aboF VMLABPG1 "$tmp/ram" | awk -F: '$1 % 4096 == 0 { n++ } END { print n + 0 }')
 want=$(( mem_mib * 256 ))

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -55,6 +60,7 @@ struct req {
     uint64_t id;
     char op[64];
     int has_op;
+    char dir[256]; /* "dir" member: the directory pagecache-map walks */
 };
 
 struct parser {
@@ -145,6 +151,8 @@ static int parse_request(const char *line, struct req *r)
                     }
                     strcpy(r->op, sval);
                     r->has_op = 1;
+                } else if (!strcmp(key, "dir")) {
+                    strcpy(r->dir, sval);
                 } else if (!strcmp(key, "id")) {
                     p.err = "id must be a non-negative integer";
                     goto bad;
@@ -207,7 +215,30 @@ bad:
 struct out {
     char buf[8192];
     size_t n;
+    char *tail; /* malloc'd rest of a long reply (pagecache-map), sent after buf; NULL if none */
+    size_t tail_n;
+    struct mapping *unmap; /* file mappings pagecache-map leaves for after the reply */
+    size_t unmap_n;
 };
+
+struct mapping {
+    void *addr;
+    size_t len;
+};
+
+/* Tearing down the mappings costs as much as a third of pagecache-map under TCG; the host
+ * need not wait for it. */
+static void finish(struct out *o)
+{
+    for (size_t i = 0; i < o->unmap_n; i++)
+        munmap(o->unmap[i].addr, o->unmap[i].len);
+    free(o->unmap);
+    free(o->tail);
+    o->unmap = NULL;
+    o->unmap_n = 0;
+    o->tail = NULL;
+    o->tail_n = 0;
+}
 
 static void put(struct out *o, const char *fmt, ...)
 {
@@ -317,6 +348,275 @@ static void pci(struct out *o)
     put(o, "]");
 }
 
+/* ---- pagecache-map: the clean page cache as (frame, block) runs, without a kernel module ----
+ *
+ * For each regular file under dir on dir's file system: mmap it shared, mincore() says which pages
+ * are cached; touching those maps them without IO, so /proc/self/pagemap gives their frame numbers
+ * (guest-physical; root only); FIEMAP gives each page's disk block; /proc/kpageflags drops frames
+ * that are dirty or under writeback (not restorable from disk). Only whole pages count: a file's
+ * tail page holds zeros past EOF that the disk block need not. */
+
+#define PAGE 4096ULL
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define KPF_UPTODATE (1ULL << 3)
+#define KPF_DIRTY (1ULL << 4)
+#define KPF_WRITEBACK (1ULL << 8)
+#define FIEMAP_BATCH 256
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+struct cache_map {
+    FILE *out;                   /* the "map" array being written */
+    uint64_t pfn, block, len;    /* the run being extended */
+    uint64_t runs, pages, files, cached, unrestorable;
+    double ms_populate, ms_pagemap; /* where the time goes (TCG makes kernel work dear) */
+    struct mapping *maps;
+    size_t nmaps, maps_cap;
+    int pagemap, kpageflags;
+    dev_t dev;
+    const char *err;
+};
+
+static struct cache_map *walking; /* nftw's callback has no user pointer */
+
+static void run_emit(struct cache_map *m, uint64_t pfn, uint64_t block, uint64_t len)
+{
+    if (!len)
+        return;
+    fprintf(m->out, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", m->runs ? "," : "", pfn, block, len);
+    m->runs++;
+    m->pages += len;
+}
+
+/* Emits the current run, split where kpageflags says a frame is dirty, in writeback or stale. */
+static void run_flush(struct cache_map *m)
+{
+    uint64_t len = m->len;
+    m->len = 0;
+    if (!len)
+        return;
+    uint64_t *flags = malloc(len * 8);
+    if (m->kpageflags < 0 || !flags ||
+        pread(m->kpageflags, flags, len * 8, (off_t)(m->pfn * 8)) != (ssize_t)(len * 8)) {
+        free(flags);
+        run_emit(m, m->pfn, m->block, len);
+        return;
+    }
+    uint64_t start = 0;
+    for (uint64_t i = 0; i < len; i++) {
+        if ((flags[i] & (KPF_DIRTY | KPF_WRITEBACK)) || !(flags[i] & KPF_UPTODATE)) {
+            run_emit(m, m->pfn + start, m->block + start, i - start);
+            m->unrestorable++;
+            start = i + 1;
+        }
+    }
+    run_emit(m, m->pfn + start, m->block + start, len - start);
+    free(flags);
+}
+
+static void run_add(struct cache_map *m, uint64_t pfn, uint64_t block)
+{
+    if (m->len && pfn == m->pfn + m->len && block == m->block + m->len) {
+        m->len++;
+        return;
+    }
+    run_flush(m);
+    m->pfn = pfn;
+    m->block = block;
+    m->len = 1;
+}
+
+/* blk[i] = disk block of page i, or -1 (hole, inline, unwritten, delayed or unaligned extent). */
+static int file_blocks(int fd, uint64_t npages, int64_t *blk)
+{
+    for (uint64_t i = 0; i < npages; i++)
+        blk[i] = -1;
+    size_t size = sizeof(struct fiemap) + FIEMAP_BATCH * sizeof(struct fiemap_extent);
+    struct fiemap *fm = malloc(size);
+    if (!fm)
+        return -1;
+    const uint32_t skip = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED |
+                          FIEMAP_EXTENT_DATA_ENCRYPTED | FIEMAP_EXTENT_NOT_ALIGNED |
+                          FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_UNWRITTEN;
+    uint64_t start = 0;
+    for (int last = 0; !last && start < npages * PAGE;) {
+        memset(fm, 0, size);
+        fm->fm_start = start;
+        fm->fm_length = npages * PAGE - start;
+        fm->fm_extent_count = FIEMAP_BATCH;
+        if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0) {
+            free(fm);
+            return -1;
+        }
+        if (fm->fm_mapped_extents == 0)
+            break;
+        for (uint32_t i = 0; i < fm->fm_mapped_extents; i++) {
+            const struct fiemap_extent *e = &fm->fm_extents[i];
+            last |= (e->fe_flags & FIEMAP_EXTENT_LAST) != 0;
+            start = e->fe_logical + e->fe_length;
+            if ((e->fe_flags & skip) || e->fe_logical % PAGE || e->fe_physical % PAGE)
+                continue;
+            for (uint64_t off = 0; off < e->fe_length; off += PAGE) {
+                uint64_t page = (e->fe_logical + off) / PAGE;
+                if (page < npages)
+                    blk[page] = (int64_t)((e->fe_physical + off) / PAGE);
+            }
+        }
+    }
+    free(fm);
+    return 0;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
+/* Maps the cached pages that have a block into our page tables, so pagemap shows their frames.
+ * MADV_POPULATE_READ (Linux 5.14) does a whole run in the kernel; one minor fault per page costs
+ * far more under TCG. Pages are cached, so neither reads the disk (unless evicted meanwhile). */
+static void map_resident(char *a, uint64_t npages, const unsigned char *resident, const int64_t *blk)
+{
+    static int populate = 1;
+    for (uint64_t i = 0; i < npages;) {
+        if (!(resident[i] & 1) || blk[i] < 0) {
+            i++;
+            continue;
+        }
+        uint64_t j = i;
+        while (j < npages && (resident[j] & 1) && blk[j] >= 0)
+            j++;
+        if (!populate || madvise(a + i * PAGE, (j - i) * PAGE, MADV_POPULATE_READ) != 0) {
+            populate = populate && errno != EINVAL; /* an older kernel: touch page by page */
+            for (uint64_t k = i; k < j; k++)
+                (void)*(volatile char *)(a + k * PAGE); /* a minor fault maps the cached page */
+        }
+        i = j;
+    }
+}
+
+static void map_file(struct cache_map *m, const char *path, uint64_t npages)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t len = npages * PAGE;
+    unsigned char *resident = malloc(npages);
+    int64_t *blk = malloc(npages * sizeof *blk);
+    uint64_t *pm = malloc(npages * sizeof *pm);
+    char *a = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (a != MAP_FAILED && resident && blk && pm && mincore(a, len, resident) == 0 &&
+        file_blocks(fd, npages, blk) == 0) {
+        m->files++;
+        double t = now_ms();
+        map_resident(a, npages, resident, blk);
+        m->ms_populate += now_ms() - t;
+        t = now_ms();
+        ssize_t got = pread(m->pagemap, pm, npages * 8, (off_t)((uintptr_t)a / PAGE * 8));
+        m->ms_pagemap += now_ms() - t;
+        if (got == (ssize_t)(npages * 8)) {
+            for (uint64_t i = 0; i < npages; i++) {
+                if (!(resident[i] & 1))
+                    continue;
+                m->cached++;
+                if (blk[i] < 0 || !(pm[i] & PM_PRESENT))
+                    continue;
+                if ((pm[i] & PM_PFN_MASK) == 0) {
+                    m->err = "pagemap hides frame numbers (the agent needs CAP_SYS_ADMIN)";
+                    break;
+                }
+                run_add(m, pm[i] & PM_PFN_MASK, (uint64_t)blk[i]);
+            }
+        }
+        run_flush(m);
+    }
+    if (a != MAP_FAILED) {
+        if (m->nmaps == m->maps_cap) {
+            size_t cap = m->maps_cap ? m->maps_cap * 2 : 256;
+            struct mapping *more = realloc(m->maps, cap * sizeof *more);
+            if (more) {
+                m->maps = more;
+                m->maps_cap = cap;
+            }
+        }
+        if (m->nmaps < m->maps_cap)
+            m->maps[m->nmaps++] = (struct mapping){a, len};
+        else
+            munmap(a, len);
+    }
+    free(resident);
+    free(blk);
+    free(pm);
+    close(fd);
+}
+
+static int map_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    if (type == FTW_F && S_ISREG(st->st_mode) && st->st_dev == walking->dev && st->st_size >= (off_t)PAGE)
+        map_file(walking, path, (uint64_t)st->st_size / PAGE);
+    return walking->err ? 1 : 0;
+}
+
+
+static void pagecache_map(struct out *o, const char *dir)
+{
+    double t0 = now_ms();
+    struct cache_map m = {.kpageflags = -1};
+    struct stat st;
+    char *map = NULL;
+    size_t map_n = 0;
+    if (strpbrk(dir, "\"\\")) { /* echoed in the reply unescaped */
+        put(o, ",\"ok\":false,\"error\":\"dir must not contain quotes or backslashes\"}\n");
+        return;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        put(o, ",\"ok\":false,\"error\":\"not a directory: %s\"}\n", dir);
+        return;
+    }
+    m.dev = st.st_dev;
+    m.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (m.pagemap < 0) {
+        put(o, ",\"ok\":false,\"error\":\"cannot open /proc/self/pagemap: %s\"}\n", strerror(errno));
+        return;
+    }
+    m.kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+    m.out = open_memstream(&map, &map_n);
+    if (!m.out) {
+        close(m.pagemap);
+        put(o, ",\"ok\":false,\"error\":\"out of memory\"}\n");
+        return;
+    }
+    walking = &m;
+    nftw(dir, map_entry, 16, FTW_PHYS | FTW_MOUNT);
+    walking = NULL;
+    fputs("]}\n", m.out);
+    fclose(m.out);
+    close(m.pagemap);
+    if (m.kpageflags >= 0)
+        close(m.kpageflags);
+    o->unmap = m.maps;
+    o->unmap_n = m.nmaps;
+    if (m.err) {
+        free(map);
+        put(o, ",\"ok\":false,\"error\":\"%s\"}\n", m.err);
+        return;
+    }
+    put(o, ",\"ok\":true,\"op\":\"pagecache-map\",\"protocol\":%d,\"dir\":\"%s\",\"page_size\":%llu,"
+           "\"files\":%" PRIu64 ",\"cached_pages\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"runs\":%" PRIu64
+           ",\"unrestorable\":%" PRIu64 ",\"kpageflags\":%s,\"ms\":%.1f,\"ms_populate\":%.1f,\"ms_pagemap\":%.1f,"
+           "\"map\":[",
+        PROTOCOL, dir, PAGE, m.files, m.cached, m.pages, m.runs, m.unrestorable,
+        m.kpageflags >= 0 ? "true" : "false", now_ms() - t0, m.ms_populate, m.ms_pagemap);
+    o->tail = map;
+    o->tail_n = map_n;
+}
+
 static void answer(const char *line, struct out *o)
 {
     struct req r;
@@ -342,6 +642,8 @@ static void answer(const char *line, struct out *o)
         put(o, ",\"ok\":true,\"op\":\"pci\",\"protocol\":%d", PROTOCOL);
         pci(o);
         put(o, "}\n");
+    } else if (!strcmp(r.op, "pagecache-map")) {
+        pagecache_map(o, r.dir[0] ? r.dir : "/mnt/disk");
     } else {
         put(o, ",\"ok\":false,\"error\":\"unsupported op\"}\n");
     }
@@ -435,7 +737,10 @@ static void serve(int fd)
             }
             len = 0;
             overflow = 0;
-            if (write_all(fd, o.buf, o.n) != 0) {
+            int failed = write_all(fd, o.buf, o.n) != 0 ||
+                         (o.tail && write_all(fd, o.tail, o.tail_n) != 0);
+            finish(&o);
+            if (failed) {
                 say("port write failed: %s; reopening", strerror(errno));
                 return;
             }
@@ -467,6 +772,9 @@ int main(int argc, char **argv)
             static struct out o;
             answer(argv[++i], &o);
             fwrite(o.buf, 1, o.n, stdout);
+            if (o.tail)
+                fwrite(o.tail, 1, o.tail_n, stdout);
+            finish(&o);
             return 0;
         } else {
             fprintf(stderr, "vmlab-agent: error: unexpected argument '%s' (try --help)\n", argv[i]);

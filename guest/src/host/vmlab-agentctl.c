@@ -52,8 +52,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "vmlab-agentctl: error: write failed: %s\n", strerror(errno));
         return 1;
     }
-    char line[16384];
-    size_t len = 0;
+    /* Replies such as pagecache-map run to megabytes: the buffer grows. */
+    size_t cap = 16384, len = 0;
+    char *line = malloc(cap);
+    if (!line)
+        return 1;
     double deadline = now_s() + timeout;
     for (;;) {
         int left = (int)((deadline - now_s()) * 1000);
@@ -67,20 +70,26 @@ int main(int argc, char **argv)
             continue;
         if (r <= 0)
             continue;
-        ssize_t k = read(fd, line + len, sizeof line - 1 - len);
+        if (cap - len < 4096) {
+            char *bigger = realloc(line, cap * 2);
+            if (!bigger) {
+                fprintf(stderr, "vmlab-agentctl: error: out of memory for a %zu-byte reply\n", len);
+                return 1;
+            }
+            line = bigger;
+            cap *= 2;
+        }
+        ssize_t k = read(fd, line + len, cap - 1 - len);
         if (k <= 0) {
             fprintf(stderr, "vmlab-agentctl: error: connection closed before a reply\n");
             return 1;
         }
+        char *from = line + len;
         len += (size_t)k;
-        char *nl = memchr(line, '\n', len);
+        char *nl = memchr(from, '\n', (size_t)(line + len - from));
         if (nl) {
             fwrite(line, 1, (size_t)(nl - line + 1), stdout);
             return 0;
-        }
-        if (len == sizeof line - 1) {
-            fprintf(stderr, "vmlab-agentctl: error: reply line too long\n");
-            return 1;
         }
     }
 }

@@ -1,6 +1,12 @@
 package org.vmlab.pagecache;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -85,12 +91,37 @@ public final class DefaultPageCacheService implements PageCacheService {
         return new Detection(n.name(), null, map, millis, guest, wrongEntries(vm, map));
     }
 
-    /** Entries whose frame differs from its block on disk now. */
+    /**
+     * Entries whose frame differs from its block on disk now: read through the VM's block device,
+     * else its disk image file (a QEMU guest's disk belongs to QEMU); -1 when the host can read neither.
+     */
     static long wrongEntries(Vm vm, PageCacheMap map) {
         BlockDevice disk = vm.disk().orElse(null);
-        if (disk == null) {
-            return map.size();
+        if (disk != null) {
+            return countWrong(vm, map, disk.blockCount(), disk::read);
         }
+        Path image = vm.spec().diskImage();
+        if (image == null || !Files.isReadable(image)) {
+            return -1;
+        }
+        try (FileChannel f = FileChannel.open(image, StandardOpenOption.READ)) {
+            return countWrong(vm, map, f.size() / Pages.SIZE, (b, dst) -> {
+                try {
+                    f.read(dst, b * Pages.SIZE);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    private interface BlockReader {
+        void read(long block, ByteBuffer dst);
+    }
+
+    private static long countWrong(Vm vm, PageCacheMap map, long blocks, BlockReader disk) {
         ByteBuffer frame = ByteBuffer.allocate(Pages.SIZE);
         ByteBuffer block = ByteBuffer.allocate(Pages.SIZE);
         AtomicLong wrong = new AtomicLong();
@@ -98,7 +129,7 @@ public final class DefaultPageCacheService implements PageCacheService {
             frame.clear();
             block.clear();
             vm.memory().readPage(pfn, frame);
-            if (b >= disk.blockCount()) {
+            if (b >= blocks) {
                 wrong.incrementAndGet();
                 return;
             }

@@ -6,6 +6,7 @@ import org.osgi.service.component.annotations.Component;
 import org.vmlab.api.VmlabException;
 import org.vmlab.api.guest.GuestOs;
 import org.vmlab.api.guest.PageCacheMap;
+import org.vmlab.api.guest.PageCacheReporter;
 import org.vmlab.api.pagecache.PageCacheDetector;
 import org.vmlab.api.pagecache.PageCacheTracker;
 import org.vmlab.api.vm.Vm;
@@ -13,8 +14,9 @@ import org.vmlab.api.vm.Vm;
 /**
  * The guest cooperates: its OS reports the clean page cache (frame, block) itself, as CLOUD'14's
  * kernel module does (pfn -> struct page -> bmap -> block). No runtime overhead, a small mapping
- * time, a modified guest. On emu the guest OS answers directly; the QEMU agent (mincore,
- * /proc/self/pagemap, FIEMAP inside the guest) is not built yet, which {@link #unsupportedReason} says.
+ * time, a modified guest. On emu the guest OS answers directly; on QEMU vmlab-agent builds the map
+ * inside the guest without a kernel module (mincore, /proc/self/pagemap, FIEMAP), through
+ * {@link Vm#pageCacheReporter()}.
  */
 @Component(service = PageCacheDetector.class, property = {
         "vmlab.family=pagecache",
@@ -26,12 +28,12 @@ public final class GuestAgentDetector implements PageCacheDetector {
 
     @Override
     public Optional<String> unsupportedReason(Vm vm) {
+        if (vm.guestOs().isEmpty()) {
+            return vm.pageCacheReporter().map(PageCacheReporter::unavailableReason)
+                    .orElse(Optional.of("the '" + vm.backend() + "' backend has no guest agent reporting the page cache"));
+        }
         if (vm.disk().isEmpty()) {
             return Optional.of("the VM has no disk, so it has no restorable page cache");
-        }
-        if (vm.guestOs().isEmpty()) {
-            return Optional.of("the '" + vm.backend() + "' backend has no guest agent reporting the page cache"
-                    + " (the vmlab-agent map for QEMU guests is not built yet)");
         }
         return Optional.empty();
     }
@@ -41,6 +43,9 @@ public final class GuestAgentDetector implements PageCacheDetector {
         unsupportedReason(vm).ifPresent(why -> {
             throw new VmlabException(NAME + " cannot track VM '" + vm.id() + "': " + why);
         });
+        if (vm.guestOs().isEmpty()) {
+            return new ReportedTracker(vm.pageCacheReporter().orElseThrow());
+        }
         GuestOs os = vm.guestOs().orElseThrow();
         return new PageCacheTracker() {
             @Override
@@ -58,5 +63,40 @@ public final class GuestAgentDetector implements PageCacheDetector {
                 // the guest keeps its own books; nothing installed
             }
         };
+    }
+
+    /**
+     * Asking the agent is a round trip into the guest, so the map of the latest
+     * {@link #restorable()} answers {@link #isRestorable}; the destination's hash check catches
+     * pages changed since.
+     */
+    private static final class ReportedTracker implements PageCacheTracker {
+        private final PageCacheReporter reporter;
+        private volatile PageCacheMap latest;
+
+        ReportedTracker(PageCacheReporter reporter) {
+            this.reporter = reporter;
+        }
+
+        @Override
+        public PageCacheMap restorable() {
+            PageCacheMap m = reporter.cleanPageCache();
+            latest = m;
+            return m;
+        }
+
+        @Override
+        public boolean isRestorable(long pfn, long block) {
+            PageCacheMap m = latest;
+            if (m == null) {
+                m = restorable();
+            }
+            return m.blockOf(pfn).orElse(-1) == block;
+        }
+
+        @Override
+        public void close() {
+            // the agent keeps nothing between requests
+        }
     }
 }

@@ -75,10 +75,11 @@ class SanServerTest {
         SanModel model = new SanModel(DataRate.UNLIMITED, Duration.ofMillis(5), 4, 64);
         try (SanSession s = san.open(image, model)) {
             ByteBuffer dst = ByteBuffer.allocate(64 * Pages.SIZE);
+            s.read(range(0, 64, 1), 0, 64, dst.clear()); // warm-up: connection and JIT out of the timing
             long t0 = System.nanoTime();
             s.read(range(0, 64, 1), 0, 64, dst.clear());
             long sequential = System.nanoTime() - t0;
-            assertEquals(1, s.requests(), "64 adjacent blocks are one request");
+            assertEquals(2, s.requests(), "64 adjacent blocks are one request (each read)");
             t0 = System.nanoTime();
             s.read(range(0, 64, 37), 0, 64, dst.clear());
             long scattered = System.nanoTime() - t0;
@@ -86,7 +87,7 @@ class SanServerTest {
             assertTrue(scattered >= 80_000_000L, "scattered took " + scattered / 1e6 + " ms");
             // loose: one 5 ms request against sixteen rounds of them, on a machine that may be busy
             assertTrue(sequential < scattered / 2, "sequential " + sequential / 1e6 + " ms, scattered " + scattered / 1e6);
-            assertEquals(65, s.requests());
+            assertEquals(66, s.requests());
         }
     }
 

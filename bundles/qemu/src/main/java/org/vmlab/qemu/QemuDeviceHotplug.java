@@ -184,10 +184,11 @@ public final class QemuDeviceHotplug implements DeviceHotplug {
         if (!q.vcpusRunning()) {
             return OptionalInt.empty();
         }
-        return GuestAgentLink.request(q.agentSocket(), "pci", AGENT_ASK)
-                .filter(r -> Boolean.TRUE.equals(r.get("ok")))
-                .map(r -> OptionalInt.of(ivshmemCount(r.get("devices"))))
-                .orElse(OptionalInt.empty());
+        try {
+            return OptionalInt.of(ivshmemCount(q.agent().request("pci", Map.of(), AGENT_ASK).get("devices")));
+        } catch (VmlabException e) {
+            return OptionalInt.empty();
+        }
     }
 
     static int ivshmemCount(Object devices) {

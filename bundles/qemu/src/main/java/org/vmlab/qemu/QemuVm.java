@@ -51,6 +51,9 @@ public final class QemuVm extends BackendVm {
     private final Vcpus vcpus;
     /** Guarded by {@link #lock}. */
     private final HotplugPorts ports;
+    /** The one host end of the guest agent's port: its chardev takes one client at a time. */
+    private final GuestAgentChannel agent;
+    private final AgentPageCache agentPageCache;
     /** The workload's parameters as the guest runs them ({@link GuestCommandLine}). */
     private final Map<String, String> workloadParameters;
 
@@ -73,6 +76,10 @@ public final class QemuVm extends BackendVm {
         this.vcpusRunning = running;
         this.vcpus = new QemuVcpus(spec.vcpus());
         this.ports = new HotplugPorts(id);
+        this.agent = new GuestAgentChannel(process.runDir().resolve("agent.sock"));
+        this.agentPageCache = new AgentPageCache(agent,
+                memory.sizeBytes(), java.nio.file.Files.exists(process.runDir().resolve("disk.img"))
+                        || spec.diskImage() != null);
         this.awaitingDeviceState = initial == VmState.MIGRATING;
         qmp.addEventListener(this::onEvent);
         process.process().onExit().thenRun(this::onExit);
@@ -93,6 +100,12 @@ public final class QemuVm extends BackendVm {
     @Override
     public Optional<GuestOs> guestOs() {
         return Optional.empty();
+    }
+
+    /** vmlab-agent's page-cache map (guest-agent detector); it says itself when the agent is silent. */
+    @Override
+    public Optional<org.vmlab.api.guest.PageCacheReporter> pageCacheReporter() {
+        return Optional.of(agentPageCache);
     }
 
     @Override
@@ -309,9 +322,9 @@ public final class QemuVm extends BackendVm {
 
     // ------------------------------------------------------------ hot-plugged devices
 
-    /** The guest agent's socket on the host (virtio-serial port {@code org.vmlab.agent}). */
-    Path agentSocket() {
-        return process.runDir().resolve("agent.sock");
+    /** The guest agent (virtio-serial port {@code org.vmlab.agent}). */
+    GuestAgentChannel agent() {
+        return agent;
     }
 
     /** A hot-plug port no device uses, reserved for {@code device} until {@link #unplugged}. */

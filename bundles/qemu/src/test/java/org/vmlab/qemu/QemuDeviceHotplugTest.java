@@ -93,8 +93,7 @@ class QemuDeviceHotplugTest {
     }
 
     private static int guestIvshmem(QemuVm vm) {
-        Map<String, Object> r = GuestAgentLink.request(vm.agentSocket(), "pci", Duration.ofSeconds(5))
-                .orElseThrow(() -> new AssertionError("the guest agent did not answer"));
+        Map<String, Object> r = vm.agent().request("pci", Map.of(), Duration.ofSeconds(5));
         return QemuDeviceHotplug.ivshmemCount(r.get("devices"));
     }
 }

@@ -4,7 +4,7 @@
  * pages as (frame, block) references over a SAN instead of their content.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.vmlab.api.guest;
 
 import org.osgi.annotation.bundle.Export;

@@ -13,7 +13,8 @@ import org.vmlab.api.guest.PageCacheMap;
  * @param detectionMillis   how long tracking and mapping took
  * @param guestCleanPages   the clean cached pages the guest OS itself knows, or -1 where the
  *                          backend cannot tell
- * @param wrongEntries      entries whose frame does not hold its block's bytes (should be 0)
+ * @param wrongEntries      entries whose frame does not hold its block's bytes (should be 0), or -1
+ *                          where the host cannot read the VM's disk
  * @since 1.1
  */
 public record Detection(String detector, String unsupportedReason, PageCacheMap map, long detectionMillis,

@@ -44,6 +44,16 @@ public interface Vm {
     /** The guest OS introspection; empty where the backend cannot look inside the guest. */
     Optional<GuestOs> guestOs();
 
+    /**
+     * The guest's own report of its clean page cache, for backends that cannot introspect the
+     * guest OS ({@link #guestOs()} empty) but talk to an agent inside it. Empty by default.
+     *
+     * @since 1.3
+     */
+    default Optional<org.vmlab.api.guest.PageCacheReporter> pageCacheReporter() {
+        return Optional.empty();
+    }
+
     /** The virtual CPUs that run guest work (workload tasks). */
     org.vmlab.api.guest.Vcpus vcpus();
 

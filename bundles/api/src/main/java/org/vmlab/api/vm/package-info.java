@@ -3,7 +3,7 @@
  * Engines, detectors and workloads see a VM only through these interfaces, never its backend.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.vmlab.api.vm;
 
 import org.osgi.annotation.bundle.Export;

@@ -20,9 +20,10 @@ public class PageCacheListCommand extends PageCacheAction {
                 "SIZE", "TIME ms", "WRONG", "NOTE"));
         for (Detection d : all) {
             text.append(d.isSupported()
-                    ? String.format("%-14s %12d %10s %10d %8d  guest OS knows %s clean pages%n", d.detector(),
+                    ? String.format("%-14s %12d %10s %10d %8s  guest OS knows %s clean pages%n", d.detector(),
                             d.map().size(), new ByteSize(d.map().size() * 4096L), d.detectionMillis(),
-                            d.wrongEntries(), d.guestCleanPages() < 0 ? "?" : d.guestCleanPages())
+                            d.wrongEntries() < 0 ? "?" : d.wrongEntries(),
+                            d.guestCleanPages() < 0 ? "?" : d.guestCleanPages())
                     : String.format("%-14s %12s %10s %10s %8s  %s%n", d.detector(), "-", "-", "-", "-",
                             d.unsupportedReason()));
         }

@@ -38,8 +38,9 @@ public class PageCacheShowCommand extends PageCacheAction {
                 "wrongEntries", d.wrongEntries(), "runs", runs.stream().map(r -> Json.object(
                         "firstFrame", r[0], "firstBlock", r[1], "pages", r[2])).toList());
         StringBuilder text = new StringBuilder(String.format("%s on %s: %d restorable pages (%s) in %d runs, found in %d ms;"
-                        + " %d wrong entries; the guest OS knows %s clean pages%n%12s %12s %8s%n", d.detector(), vm.id(),
-                d.map().size(), new ByteSize(d.map().size() * 4096L), runs.size(), d.detectionMillis(), d.wrongEntries(),
+                        + " %s wrong entries; the guest OS knows %s clean pages%n%12s %12s %8s%n", d.detector(), vm.id(),
+                d.map().size(), new ByteSize(d.map().size() * 4096L), runs.size(), d.detectionMillis(),
+                d.wrongEntries() < 0 ? "?" : d.wrongEntries(),
                 d.guestCleanPages() < 0 ? "?" : d.guestCleanPages(), "FRAME", "BLOCK", "PAGES"));
         runs.stream().limit(Math.max(0, limit)).forEach(r -> text.append(String.format("%12d %12d %8d%n", r[0], r[1], r[2])));
         if (runs.size() > limit) {
