@@ -3,12 +3,10 @@ package org.vmlab.itests.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,29 +19,22 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(240)
 class PageCacheIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static Distribution dist;
     private static Path work;
 
     @BeforeAll
     static void unpack() throws Exception {
         work = Path.of(System.getProperty("vmlab.work.dir")).resolveSibling("dist-it-pagecache");
-        dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")), work);
-        Files.writeString(dist.home.resolve("etc/org.vmlab.transport.cfg"), "port = 0\n");
+        dist = ShellCalls.unpack("dist-it-pagecache");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (dist != null) {
-            dist.close();
-            assertTrue(dist.karafProcess().isEmpty(), "the Karaf JVM is gone");
-        }
+        ShellCalls.close(dist);
     }
 
     static JsonNode json(String... args) throws Exception {
-        Distribution.Result r = dist.vmlab(args);
-        assertEquals(0, r.exit(), String.join(" ", args) + ": " + r.stderr());
-        return JSON.readTree(r.stdout());
+        return ShellCalls.json(dist, args);
     }
 
     @Test

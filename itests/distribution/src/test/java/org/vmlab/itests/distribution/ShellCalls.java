@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * What the hotplug ITs share: their own instance (receiver on a free port), a command's JSON
+ * What ITs with their own instance share: the instance (receiver on a free port), a command's JSON
  * answer, a command's one-line error, and the check that closing left no process behind.
  */
 final class ShellCalls {

@@ -31,17 +31,12 @@ class StorageIT {
     @BeforeAll
     static void unpack() throws Exception {
         work = Path.of(System.getProperty("vmlab.work.dir")).resolveSibling("dist-it-storage");
-        dist = Distribution.unpack(Path.of(System.getProperty("vmlab.dist.archive")), work);
-        Files.writeString(dist.home.resolve("etc/org.vmlab.transport.cfg"), "port = 0\n");
-        Files.writeString(dist.home.resolve("etc/org.vmlab.storage.cfg"), "port = 0\n");
+        dist = ShellCalls.unpack("dist-it-storage");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (dist != null) {
-            dist.close();
-            assertTrue(dist.karafProcess().isEmpty(), "the Karaf JVM is gone");
-        }
+        ShellCalls.close(dist);
     }
 
     private static JsonNode json(String... args) throws Exception {
